@@ -27,8 +27,8 @@ enum log_level log_get_level(void)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info",
-					     "debug" };
+	static const char *const names[] = {"error", "warning", "info",
+					    "debug"};
 	char line[2048];
 	va_list ap;
 	int n;

@@ -1,10 +1,7 @@
 #!/bin/bash
-# Shared by the test runners: one result line per test, tallied by run-suite.
-#
-# Each result goes to stdout ("PASS name", "FAIL name: why", "SKIP name:
-# why") and, when $COCOON_RESULTS names a file, into it as "pass name",
-# so the suite can count across runners, including those run in the
-# virtual test host (the working tree is shared with it read-write).
+# Shared by the test runners: one result line per test on stdout ("PASS
+# name", "FAIL name: why", "SKIP name: why"), which run-suite tallies, also
+# from runners that ran inside the virtual test host.
 
 result() {
 	local verdict=$1 name=$2 why=${3:-}
@@ -13,9 +10,6 @@ result() {
 	fail) echo "FAIL $name${why:+: $why}" ;;
 	skip) echo "SKIP $name${why:+: $why}" ;;
 	esac
-	if [ -n "${COCOON_RESULTS:-}" ]; then
-		echo "$verdict $name" >>"$COCOON_RESULTS"
-	fi
 }
 
 # Whether this machine's /dev/kvm can run the tiny test guests directly.

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Installs every Debian 12 package cocoon's build, tests and benchmarks
+# need. Idempotent: does nothing when all are present.
+set -euo pipefail
+packages=(
+	# build
+	build-essential pkg-config clang lld libclang-rt-14-dev
+	libjson-c-dev libarchive-dev libgpgme-dev libcurl4-openssl-dev
+	libsqlite3-dev libseccomp-dev libcmocka-dev
+	# guest and test-host kernels
+	linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
+	# the virtual test host, baselines and test tools
+	qemu-system-x86 busybox-static iproute2 python3 procps psmisc time bc
+	gnupg skopeo umoci docker-registry crun hyperfine
+	# lint
+	clang-format cppcheck shellcheck
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null
