@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cocoon-vmm: boots one guest on KVM and exits when it resets.
+ * Exit status: 0 guest reset (reboot), 1 VMM/KVM error, 2 usage error,
+ * 3 guest triple fault, 128+N stopped by signal N (SIGTERM, SIGINT, SIGHUP).
+ */
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "vmm/options.h"
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_VMM_ERROR	  1
+#define EXIT_USAGE	  2
+#define EXIT_TRIPLE_FAULT 3
+
+static struct vm *main_vm;
+static volatile sig_atomic_t main_signal;
+
+/* vm_stop() is async-signal-safe: atomics and pthread_kill() only. */
+static void main_stop_handler(int sig)
+{
+	main_signal = sig;
+	if (main_vm)
+		vm_stop(main_vm, VM_END_STOPPED);
+}
+
+static void main_install_stop_handlers(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_stop_handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+int main(int argc, char *argv[])
+{
+	cleanup_close int console_fd = -1;
+	struct options opts;
+	struct vm_config cfg;
+	struct vm *vm = NULL;
+	int end;
+
+	log_init(argv[0]);
+	if (options_parse(argc, argv, &opts) < 0)
+		return EXIT_USAGE;
+	if (opts.help) {
+		options_usage(argv[0]);
+		return 0;
+	}
+	if (opts.verbose)
+		log_set_level(LOG_DEBUG);
+
+	vm_config_init(&cfg);
+	cfg.mem_size = (uint64_t)opts.mem_mib << 20;
+	cfg.cpus = opts.cpus;
+	cfg.allow_pvm = opts.allow_pvm;
+	if (opts.flat) {
+		cfg.mode = VM_BOOT_FLAT_REAL;
+		cfg.flat_path = opts.flat;
+	} else {
+		cfg.kernel = opts.kernel;
+		cfg.initrd = opts.initrd;
+		cfg.cmdline = opts.cmdline;
+	}
+	if (opts.console) {
+		console_fd =
+			open(opts.console,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (console_fd < 0) {
+			log_error("open console %s: %s", opts.console,
+				  strerror(errno));
+			return EXIT_VMM_ERROR;
+		}
+		cfg.console_fd = console_fd;
+	}
+
+	if (vm_create(&cfg, &vm) < 0)
+		return EXIT_VMM_ERROR;
+	main_vm = vm;
+	main_install_stop_handlers();
+	end = vm_run(vm);
+	main_vm = NULL;
+	vm_destroy(vm);
+	switch (end) {
+	case VM_END_RESET:
+		return 0;
+	case VM_END_STOPPED:
+		log_error("stopped by signal %d (%s)", (int)main_signal,
+			  strsignal((int)main_signal));
+		return 128 + (int)main_signal;
+	case VM_END_TRIPLE_FAULT:
+		log_error("guest triple fault: the virtual machine shut down");
+		return EXIT_TRIPLE_FAULT;
+	default:
+		log_error("virtual machine ended: %s",
+			  end < 0 ? strerror(-end) : vm_end_name(end));
+		return EXIT_VMM_ERROR;
+	}
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vmm/options.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void options_usage(const char *progname)
+{
+	printf("usage: %s --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+	       "          [--mem MiB] [--cpus N] [--console FILE] "
+	       "[--allow-pvm]\n"
+	       "       %s --flat FILE [--mem MiB] [--cpus N] [--console FILE]\n"
+	       "\n"
+	       "Runs one KVM virtual machine until the guest resets it.\n"
+	       "\n"
+	       "  --kernel PATH   vmlinux (ELF) or bzImage, booted in 64-bit "
+	       "mode\n"
+	       "  --initrd PATH   initial ramdisk (cpio)\n"
+	       "  --cmdline STR   kernel command line; console=ttyS0, "
+	       "reboot=k\n"
+	       "                  and panic=-1 are added unless STR sets "
+	       "them;\n"
+	       "                  default: \"console=ttyS0 reboot=k panic=-1 "
+	       "quiet\"\n"
+	       "  --mem MiB       guest RAM, %u..%u (default 128; a kernel "
+	       "needs %u)\n"
+	       "  --cpus N        virtual CPUs, 1..%u (default 1)\n"
+	       "  --console FILE  write the serial console (COM1) to FILE, not "
+	       "stdout\n"
+	       "  --flat FILE     load FILE raw at 0x10000 and start it in "
+	       "real mode\n"
+	       "                  (CS=DS=ES=0x1000, IP=0, SS:SP=0:0xfff0)\n"
+	       "  --allow-pvm     try to boot a kernel even on a kvm_pvm host\n"
+	       "  --verbose       debug messages\n"
+	       "  --help          this text\n"
+	       "\n"
+	       "Exit status: 0 the guest reset the machine (reboot), 1 VMM or "
+	       "KVM\n"
+	       "error, 2 usage error, 3 the guest triple-faulted, 128+N "
+	       "stopped\n"
+	       "by signal N (SIGTERM, SIGINT, SIGHUP end the VM cleanly).\n",
+	       progname, progname, OPTIONS_MEM_MIN_MIB, OPTIONS_MEM_MAX_MIB,
+	       OPTIONS_MEM_MIN_LINUX_MIB, OPTIONS_CPUS_MAX);
+}
+
+/* Strict decimal: no sign, no spaces, no suffix, no overflow. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_bounded(const char *name, const char *value, uint32_t min,
+			 uint32_t max, uint32_t *out)
+{
+	uint32_t v;
+	int r = parse_u32(value, &v);
+
+	if (r == -EINVAL) {
+		log_error("--%s '%s': not a decimal number", name, value);
+		return -EINVAL;
+	}
+	if (r < 0 || v < min || v > max) {
+		log_error("--%s %s: out of range, must be %" PRIu32
+			  "..%" PRIu32,
+			  name, value, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_MEM,
+	OPT_CPUS,
+	OPT_CONSOLE,
+	OPT_FLAT,
+	OPT_ALLOW_PVM,
+	OPT_VERBOSE,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"initrd", required_argument, NULL, OPT_INITRD},
+	{"cmdline", required_argument, NULL, OPT_CMDLINE},
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"console", required_argument, NULL, OPT_CONSOLE},
+	{"flat", required_argument, NULL, OPT_FLAT},
+	{"allow-pvm", no_argument, NULL, OPT_ALLOW_PVM},
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int set_path(const char *name, const char **slot, const char *value)
+{
+	if (*slot) {
+		log_error("--%s given twice", name);
+		return -EINVAL;
+	}
+	if (!*value) {
+		log_error("--%s: empty path", name);
+		return -EINVAL;
+	}
+	*slot = value;
+	return 0;
+}
+
+int options_parse(int argc, char *const argv[], struct options *opts)
+{
+	int c, r = 0;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->mem_mib = 128;
+	opts->cpus = 1;
+	/* getopt keeps state between calls; reset it for repeated parsing. */
+	optind = 0;
+	opterr = 0;
+	while (r == 0 &&
+	       (c = getopt_long(argc, argv, "+:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+			r = set_path("kernel", &opts->kernel, optarg);
+			break;
+		case OPT_INITRD:
+			r = set_path("initrd", &opts->initrd, optarg);
+			break;
+		case OPT_CMDLINE:
+			if (opts->cmdline) {
+				log_error("--cmdline given twice");
+				r = -EINVAL;
+			}
+			opts->cmdline = optarg;
+			break;
+		case OPT_CONSOLE:
+			r = set_path("console", &opts->console, optarg);
+			break;
+		case OPT_FLAT:
+			r = set_path("flat", &opts->flat, optarg);
+			break;
+		case OPT_MEM:
+			/*
+			 * Below 2 MiB not even a flat guest has room for its
+			 * stack and code; 1 TiB is far beyond any pod and
+			 * catches typos (a value in KiB or bytes).
+			 */
+			r = parse_bounded("mem", optarg, OPTIONS_MEM_MIN_MIB,
+					  OPTIONS_MEM_MAX_MIB, &opts->mem_mib);
+			break;
+		case OPT_CPUS:
+			/* xAPIC IDs are 8 bits, 0xff is broadcast and the
+			 * I/O APIC takes the ID after the last CPU. */
+			r = parse_bounded("cpus", optarg, 1, OPTIONS_CPUS_MAX,
+					  &opts->cpus);
+			break;
+		case OPT_ALLOW_PVM:
+			opts->allow_pvm = true;
+			break;
+		case OPT_VERBOSE:
+			opts->verbose = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			opts->help = true;
+			return 0;
+		case ':':
+			log_error("%s needs a value", argv[optind - 1]);
+			r = -EINVAL;
+			break;
+		default:
+			log_error("unknown option '%s' (see --help)",
+				  argv[optind - 1]);
+			r = -EINVAL;
+			break;
+		}
+	}
+	if (r < 0)
+		return r;
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)",
+			  argv[optind]);
+		return -EINVAL;
+	}
+	if (opts->flat && (opts->kernel || opts->initrd || opts->cmdline)) {
+		log_error("--flat cannot be combined with --kernel, --initrd "
+			  "or --cmdline");
+		return -EINVAL;
+	}
+	if (!opts->flat && !opts->kernel) {
+		log_error("no guest given: use --kernel PATH or --flat FILE "
+			  "(see --help)");
+		return -EINVAL;
+	}
+	if (opts->kernel && opts->mem_mib < OPTIONS_MEM_MIN_LINUX_MIB) {
+		log_error("--mem %" PRIu32 ": too small to boot a kernel, "
+			  "need at least %u MiB",
+			  opts->mem_mib, OPTIONS_MEM_MIN_LINUX_MIB);
+		return -EINVAL;
+	}
+	return 0;
+}

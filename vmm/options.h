@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Command-line options of cocoon-vmm. Parsing is pure (no I/O besides
+ * messages on stderr) so it can be unit-tested.
+ */
+#ifndef COCOON_VMM_OPTIONS_H
+#define COCOON_VMM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bounds on --mem (MiB) and --cpus; the reasons are in options.c. */
+#define OPTIONS_MEM_MIN_MIB	  2u
+#define OPTIONS_MEM_MIN_LINUX_MIB 16u
+#define OPTIONS_MEM_MAX_MIB	  (1024u * 1024u)
+#define OPTIONS_CPUS_MAX	  254u
+
+struct options {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline; /* NULL: the default command line */
+	const char *flat;    /* raw binary, real mode (no kernel) */
+	const char *console; /* NULL: stdout */
+	uint32_t mem_mib;
+	uint32_t cpus;
+	bool allow_pvm;
+	bool verbose;
+	bool help;
+};
+
+/*
+ * Fills *opts from argv. Returns 0 on success or -EINVAL after printing
+ * one message on stderr that names the bad option and why.
+ */
+int options_parse(int argc, char *const argv[], struct options *opts);
+/* Prints the usage text to stdout. */
+void options_usage(const char *progname);
+
+#endif
