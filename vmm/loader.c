@@ -233,9 +233,11 @@ int loader_load_bzimage(int fd, const char *name, const struct guest_mem *mem,
 	}
 	setup_sects = hdr->setup_sects ? hdr->setup_sects : 4;
 	setup_size = (uint64_t)(setup_sects + 1) * 512;
-	if (setup_size >= fsize) {
-		log_error("%s: truncated (no protected-mode code after %u "
-			  "setup sectors)",
+	/* The 64-bit entry is at +0x200 into the protected-mode code
+	 * (boot.rst): the code must reach past it. */
+	if (setup_size >= fsize || fsize - setup_size <= 0x200) {
+		log_error("%s: truncated (no protected-mode code with a 64-bit "
+			  "entry after %u setup sectors)",
 			  name, setup_sects);
 		return -EINVAL;
 	}

@@ -255,6 +255,12 @@ static void test_bzimage_malformed(void **state)
 	bz_make(img);
 	h->setup_sects = 200;
 	assert_int_equal(bz_load(img, sizeof(img), &k, MEM_SIZE), -EINVAL);
+	/* protected-mode code too short to hold the 64-bit entry at +0x200
+	 * (found by fuzz_vmm_loader) */
+	bz_make(img);
+	assert_int_equal(
+		bz_load(img, (BZ_SETUP_SECTS + 1) * 512 + 0x200, &k, MEM_SIZE),
+		-EINVAL);
 	/* decompression needs more RAM than the guest has */
 	bz_make(img);
 	h->init_size = 0x10000000;
