@@ -14,8 +14,8 @@
 #define COCOON_ERROR_H
 
 struct error {
-	int code;	/* errno value when one applies, else 0 */
-	char *message;	/* outermost context first: "a: b: cause" */
+	int code;      /* errno value when one applies, else 0 */
+	char *message; /* outermost context first: "a: b: cause" */
 };
 
 /* Sets *err (if err is non-NULL and *err is empty); always returns -1. */

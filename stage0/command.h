@@ -14,10 +14,10 @@
 /* --insecure-options bits, as rkt names them. */
 enum insecure_option {
 	INSECURE_NONE = 0,
-	INSECURE_IMAGE = 1 << 0,   /* do not verify signatures */
-	INSECURE_TLS = 1 << 1,	   /* accept any TLS certificate */
-	INSECURE_HTTP = 1 << 2,	   /* allow plain http */
-	INSECURE_PUBKEY = 1 << 3,  /* trust keys fetched by discovery */
+	INSECURE_IMAGE = 1 << 0,  /* do not verify signatures */
+	INSECURE_TLS = 1 << 1,	  /* accept any TLS certificate */
+	INSECURE_HTTP = 1 << 2,	  /* allow plain http */
+	INSECURE_PUBKEY = 1 << 3, /* trust keys fetched by discovery */
 	INSECURE_CAPABILITIES = 1 << 4,
 	INSECURE_PATHS = 1 << 5,
 	INSECURE_SECCOMP = 1 << 6,
@@ -25,24 +25,24 @@ enum insecure_option {
 
 struct global_options {
 	const char *dir;	/* --dir, default COCOON_DEFAULT_DIR */
-	const char *config_dir;	/* --local-config, default /etc/cocoon */
-	const char *vendor_dir;	/* --system-config, default /usr/lib/cocoon */
+	const char *config_dir; /* --local-config, default /etc/cocoon */
+	const char *vendor_dir; /* --system-config, default /usr/lib/cocoon */
 	unsigned insecure;	/* enum insecure_option bits */
 	int debug;
 };
 
 struct command {
-	const char *name;	/* "fetch", or "image list" for subcommands */
-	const char *summary;	/* one line for `cocoon help` */
-	const char *usage;	/* full --help text */
+	const char *name;    /* "fetch", or "image list" for subcommands */
+	const char *summary; /* one line for `cocoon help` */
+	const char *usage;   /* full --help text */
 	/* argv[0] is the command name; returns the process exit status. */
 	int (*run)(int argc, char **argv, const struct global_options *g);
 };
 
-#define COCOON_COMMAND(ident, ...)                                           \
-	static const struct command cmd_##ident = { __VA_ARGS__ };            \
-	static const struct command *const cmd_ptr_##ident                    \
-		__attribute__((used, section("cocoon_commands"),              \
+#define COCOON_COMMAND(ident, ...)                               \
+	static const struct command cmd_##ident = {__VA_ARGS__}; \
+	static const struct command *const cmd_ptr_##ident       \
+		__attribute__((used, section("cocoon_commands"), \
 			       aligned(sizeof(void *)))) = &cmd_##ident
 
 /* Finds a command by name ("image list" for a two-word command). */
@@ -51,7 +51,6 @@ const struct command *command_find(const char *name);
 void command_for_each(void (*fn)(const struct command *c, void *arg),
 		      void *arg);
 /* Parses "image,http" etc. into insecure bits; -1 with *err on bad names. */
-int insecure_options_parse(const char *list, unsigned *out,
-			   struct error **err);
+int insecure_options_parse(const char *list, unsigned *out, struct error **err);
 
 #endif
