@@ -87,19 +87,25 @@ int x86_page_tables_write(const struct guest_mem *mem)
 	return 0;
 }
 
-void x86_sregs_long_mode(struct kvm_sregs *sregs)
+/* Flat segments from our GDT: code from code_sel, data everywhere else. */
+static void x86_sregs_flat_segments(struct kvm_sregs *sregs,
+				    unsigned int code_sel)
 {
 	uint64_t gdt[X86_GDT_ENTRIES];
 	struct kvm_segment data;
 
 	x86_gdt_table(gdt);
-	x86_segment_from_gdt(gdt[X86_GDT_CODE64 / 8], X86_GDT_CODE64,
-			     &sregs->cs);
+	x86_segment_from_gdt(gdt[code_sel / 8], code_sel, &sregs->cs);
 	x86_segment_from_gdt(gdt[X86_GDT_DATA / 8], X86_GDT_DATA, &data);
 	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
 	x86_segment_from_gdt(gdt[X86_GDT_TSS / 8], X86_GDT_TSS, &sregs->tr);
 	sregs->gdt.base = BOOT_GDT_ADDR;
 	sregs->gdt.limit = sizeof(gdt) - 1;
+}
+
+void x86_sregs_long_mode(struct kvm_sregs *sregs)
+{
+	x86_sregs_flat_segments(sregs, X86_GDT_CODE64);
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
 	sregs->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
@@ -111,17 +117,7 @@ void x86_sregs_long_mode(struct kvm_sregs *sregs)
 
 void x86_sregs_prot32(struct kvm_sregs *sregs)
 {
-	uint64_t gdt[X86_GDT_ENTRIES];
-	struct kvm_segment data;
-
-	x86_gdt_table(gdt);
-	x86_segment_from_gdt(gdt[X86_GDT_CODE32 / 8], X86_GDT_CODE32,
-			     &sregs->cs);
-	x86_segment_from_gdt(gdt[X86_GDT_DATA / 8], X86_GDT_DATA, &data);
-	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
-	x86_segment_from_gdt(gdt[X86_GDT_TSS / 8], X86_GDT_TSS, &sregs->tr);
-	sregs->gdt.base = BOOT_GDT_ADDR;
-	sregs->gdt.limit = sizeof(gdt) - 1;
+	x86_sregs_flat_segments(sregs, X86_GDT_CODE32);
 	sregs->cr0 = X86_CR0_PE | X86_CR0_ET;
 	sregs->cr3 = 0;
 	sregs->cr4 = 0;
