@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char top[64];
+static char top[4096];
 
 static void fuzz_check_outside(void)
 {
@@ -51,7 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!top[0]) {
-		strcpy(top, "/tmp/cocoon-fuzz-extract-XXXXXX");
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(top, sizeof(top), "%s/cocoon-fuzz-extract-XXXXXX",
+			 tmp ? tmp : "/tmp");
 		if (!mkdtemp(top))
 			abort();
 		atexit(fuzz_remove_top);
