@@ -117,6 +117,24 @@ int boot_cmdline_build(const char *user, char *out, size_t size)
 	return (int)len;
 }
 
+int boot_cmdline_add_virtio_mmio(char *out, size_t size, size_t len,
+				 uint64_t base, uint32_t mmio_size,
+				 unsigned int irq)
+{
+	int n;
+
+	if (len >= size)
+		return -ENAMETOOLONG;
+	n = snprintf(out + len, size - len,
+		     "%svirtio_mmio.device=%uK@0x%llx:%u", len ? " " : "",
+		     mmio_size / 1024, (unsigned long long)base, irq);
+	if (n < 0 || (size_t)n >= size - len) {
+		out[len] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return (int)(len + (size_t)n);
+}
+
 int boot_params_write(const struct guest_mem *mem, const struct boot_info *info)
 {
 	struct boot_params *bp;

@@ -63,6 +63,15 @@ int boot_e820_build(const struct guest_mem *mem, int mptable_in_bios,
  * Returns the length or -ENAMETOOLONG when it does not fit in size.
  */
 int boot_cmdline_build(const char *user, char *out, size_t size);
+/*
+ * Appends "virtio_mmio.device=<size>@<base>:<irq>" to the command line in
+ * out (length len), which the guest's virtio_mmio driver reads
+ * (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Returns the new length or
+ * -ENAMETOOLONG.
+ */
+int boot_cmdline_add_virtio_mmio(char *out, size_t size, size_t len,
+				 uint64_t base, uint32_t mmio_size,
+				 unsigned int irq);
 /* Writes the zero page and the command line into guest memory. */
 int boot_params_write(const struct guest_mem *mem,
 		      const struct boot_info *info);

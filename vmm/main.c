@@ -45,7 +45,8 @@ static void main_install_stop_handlers(void)
 int main(int argc, char *argv[])
 {
 	cleanup_close int console_fd = -1;
-	struct options opts;
+	struct vm_share shares[OPTIONS_SHARES_MAX];
+	static struct options opts; /* 32 KiB of share paths */
 	struct vm_config cfg;
 	struct vm *vm = NULL;
 	int end;
@@ -71,6 +72,15 @@ int main(int argc, char *argv[])
 		cfg.kernel = opts.kernel;
 		cfg.initrd = opts.initrd;
 		cfg.cmdline = opts.cmdline;
+		cfg.rng = opts.rng;
+		for (unsigned int i = 0; i < opts.nshares; i++)
+			shares[i] = (struct vm_share){
+				.tag = opts.shares[i].tag,
+				.dir = opts.shares[i].dir,
+				.read_only = opts.shares[i].read_only,
+			};
+		cfg.shares = shares;
+		cfg.nshares = opts.nshares;
 	}
 	if (opts.console) {
 		console_fd =

@@ -15,6 +15,7 @@ void options_usage(const char *progname)
 	printf("usage: %s --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 	       "          [--mem MiB] [--cpus N] [--console FILE] "
 	       "[--allow-pvm]\n"
+	       "          [--rng] [--share TAG=DIR[,ro]]...\n"
 	       "       %s --flat FILE [--mem MiB] [--cpus N] [--console FILE]\n"
 	       "\n"
 	       "Runs one KVM virtual machine until the guest resets it.\n"
@@ -37,6 +38,14 @@ void options_usage(const char *progname)
 	       "real mode\n"
 	       "                  (CS=DS=ES=0x1000, IP=0, SS:SP=0:0xfff0)\n"
 	       "  --allow-pvm     try to boot a kernel even on a kvm_pvm host\n"
+	       "  --rng           a virtio-rng device (the guest's "
+	       "/dev/hwrng)\n"
+	       "  --share TAG=DIR[,ro]\n"
+	       "                  show DIR to the guest over virtio-9p, "
+	       "mount tag TAG\n"
+	       "                  (1..%u bytes of A-Z a-z 0-9 _ . -); ,ro: "
+	       "read-only;\n"
+	       "                  repeatable, up to %u shares\n"
 	       "  --verbose       debug messages\n"
 	       "  --help          this text\n"
 	       "\n"
@@ -46,7 +55,8 @@ void options_usage(const char *progname)
 	       "stopped\n"
 	       "by signal N (SIGTERM, SIGINT, SIGHUP end the VM cleanly).\n",
 	       progname, progname, OPTIONS_MEM_MIN_MIB, OPTIONS_MEM_MAX_MIB,
-	       OPTIONS_MEM_MIN_LINUX_MIB, OPTIONS_CPUS_MAX);
+	       OPTIONS_MEM_MIN_LINUX_MIB, OPTIONS_CPUS_MAX, OPTIONS_TAG_MAX,
+	       OPTIONS_SHARES_MAX);
 }
 
 /* Strict decimal: no sign, no spaces, no suffix, no overflow. */
@@ -98,6 +108,8 @@ enum {
 	OPT_ALLOW_PVM,
 	OPT_VERBOSE,
 	OPT_HELP,
+	OPT_RNG,
+	OPT_SHARE,
 };
 
 static const struct option long_options[] = {
@@ -111,6 +123,8 @@ static const struct option long_options[] = {
 	{"allow-pvm", no_argument, NULL, OPT_ALLOW_PVM},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"rng", no_argument, NULL, OPT_RNG},
+	{"share", required_argument, NULL, OPT_SHARE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -125,6 +139,67 @@ static int set_path(const char *name, const char **slot, const char *value)
 		return -EINVAL;
 	}
 	*slot = value;
+	return 0;
+}
+
+/*
+ * --share TAG=DIR[,ro]. The tag is what the guest passes to mount -t 9p:
+ * the virtio-9p config space holds it, and Linux lists it in sysfs, so
+ * keep it to a short, plain name; unique, since it names the share.
+ */
+static int parse_share(const char *arg, struct options *opts)
+{
+	const char *eq = strchr(arg, '=');
+	struct options_share *sh;
+	size_t tag_len, dir_len;
+
+	if (opts->nshares >= OPTIONS_SHARES_MAX) {
+		log_error("--share: at most %u shares", OPTIONS_SHARES_MAX);
+		return -EINVAL;
+	}
+	if (!eq) {
+		log_error("--share '%s': expected TAG=DIR[,ro]", arg);
+		return -EINVAL;
+	}
+	tag_len = (size_t)(eq - arg);
+	if (tag_len == 0 || tag_len > OPTIONS_TAG_MAX) {
+		log_error("--share '%s': the tag must be 1..%u bytes", arg,
+			  OPTIONS_TAG_MAX);
+		return -EINVAL;
+	}
+	if (strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_.-") < tag_len) {
+		log_error("--share '%s': the tag may only hold A-Z a-z 0-9 _ . "
+			  "-",
+			  arg);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < opts->nshares; i++)
+		if (strlen(opts->shares[i].tag) == tag_len &&
+		    !memcmp(opts->shares[i].tag, arg, tag_len)) {
+			log_error("--share: tag '%s' given twice",
+				  opts->shares[i].tag);
+			return -EINVAL;
+		}
+	sh = &opts->shares[opts->nshares];
+	memset(sh, 0, sizeof(*sh));
+	dir_len = strlen(eq + 1);
+	if (dir_len >= 3 && !strcmp(eq + 1 + dir_len - 3, ",ro")) {
+		sh->read_only = true;
+		dir_len -= 3;
+	}
+	if (dir_len == 0) {
+		log_error("--share '%s': empty directory", arg);
+		return -EINVAL;
+	}
+	if (dir_len >= OPTIONS_SHARE_DIR_MAX) {
+		log_error("--share: directory longer than %u bytes",
+			  OPTIONS_SHARE_DIR_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(sh->tag, arg, tag_len);
+	memcpy(sh->dir, eq + 1, dir_len);
+	opts->nshares++;
 	return 0;
 }
 
@@ -181,6 +256,12 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 		case OPT_VERBOSE:
 			opts->verbose = true;
 			break;
+		case OPT_RNG:
+			opts->rng = true;
+			break;
+		case OPT_SHARE:
+			r = parse_share(optarg, opts);
+			break;
 		case 'h':
 		case OPT_HELP:
 			opts->help = true;
@@ -201,6 +282,11 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 	if (optind < argc) {
 		log_error("unexpected argument '%s' (see --help)",
 			  argv[optind]);
+		return -EINVAL;
+	}
+	if (opts->flat && (opts->rng || opts->nshares)) {
+		log_error("--flat has no devices: --rng and --share need "
+			  "--kernel");
 		return -EINVAL;
 	}
 	if (opts->flat && (opts->kernel || opts->initrd || opts->cmdline)) {

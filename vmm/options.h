@@ -14,6 +14,16 @@
 #define OPTIONS_MEM_MIN_LINUX_MIB 16u
 #define OPTIONS_MEM_MAX_MIB	  (1024u * 1024u)
 #define OPTIONS_CPUS_MAX	  254u
+/* --share: how many, and the longest tag and directory. */
+#define OPTIONS_SHARES_MAX    8u
+#define OPTIONS_TAG_MAX	      31u
+#define OPTIONS_SHARE_DIR_MAX 4096u
+
+struct options_share {
+	char tag[OPTIONS_TAG_MAX + 1];
+	char dir[OPTIONS_SHARE_DIR_MAX];
+	bool read_only;
+};
 
 struct options {
 	const char *kernel;
@@ -26,6 +36,10 @@ struct options {
 	bool allow_pvm;
 	bool verbose;
 	bool help;
+	bool rng; /* --rng: virtio-rng */
+	/* --share TAG=DIR[,ro], in order given */
+	struct options_share shares[OPTIONS_SHARES_MAX];
+	unsigned int nshares;
 };
 
 /*

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "vmm/boot.h"
 #include "vmm/device.h"
+#include "vmm/event_loop.h"
 #include "vmm/kvm_check.h"
 #include "vmm/loader.h"
 #include "vmm/mptable.h"
@@ -257,6 +258,10 @@ static int vm_load_linux(struct vm *vm, uint64_t *entry)
 			return r;
 	}
 	r = boot_cmdline_build(vm->cfg.cmdline, cmdline, sizeof(cmdline));
+	for (unsigned int i = 0; r >= 0 && i < vm->nvirtio; i++)
+		r = boot_cmdline_add_virtio_mmio(
+			cmdline, sizeof(cmdline), (size_t)r, vm->virtio[i].base,
+			vm->virtio[i].size, vm->virtio[i].irq);
 	if (r < 0) {
 		log_error("kernel command line longer than %u bytes",
 			  BOOT_CMDLINE_MAX - 1);
@@ -425,10 +430,13 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	if (!r)
 		r = vm_setup_memory(vm);
 	if (!r)
-		r = cfg->mode == VM_BOOT_LINUX ? vm_load_linux(vm, &entry)
-					       : vm_load_flat(vm, &entry);
+		r = event_loop_create(&vm->loop);
+	/* Devices first: the kernel command line lists the virtio ones. */
 	if (!r)
 		r = vm_setup_devices(vm);
+	if (!r)
+		r = cfg->mode == VM_BOOT_LINUX ? vm_load_linux(vm, &entry)
+					       : vm_load_flat(vm, &entry);
 	if (!r)
 		r = vm_setup_vcpus(vm, entry);
 	if (r < 0) {
@@ -459,6 +467,11 @@ int vm_run(struct vm *vm)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGRTMIN);
 	pthread_sigmask(SIG_UNBLOCK, &kick, &old);
+	r = event_loop_start(vm->loop);
+	if (r < 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return r;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, VM_VCPU_STACK_SIZE);
 
@@ -488,6 +501,8 @@ int vm_run(struct vm *vm)
 				 __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&vm->vcpus[0].thread_valid, false, __ATOMIC_RELEASE);
+	/* No vCPU runs now: the devices can stop too. */
+	event_loop_stop(vm->loop);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0)
 		return r;
@@ -498,6 +513,9 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	/* The device thread goes first: it uses the devices. */
+	event_loop_destroy(vm->loop);
+	vm->loop = NULL;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);

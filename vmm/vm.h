@@ -43,6 +43,16 @@ enum vm_end {
 
 enum vm_io_space { VM_IO_PIO, VM_IO_MMIO };
 
+/* Most virtio-mmio devices one VM has (one free ISA IRQ line each). */
+#define VM_VIRTIO_MAX 10u
+
+/* A host directory shown to the guest over virtio-9p. */
+struct vm_share {
+	const char *tag; /* mount tag, 1..31 bytes of [A-Za-z0-9_.-] */
+	const char *dir;
+	bool read_only;
+};
+
 struct vm_config {
 	enum vm_boot_mode mode;
 	uint64_t mem_size; /* bytes */
@@ -55,10 +65,21 @@ struct vm_config {
 	size_t flat_size;
 	int console_fd; /* COM1 output */
 	bool allow_pvm;
+	bool rng;		       /* virtio-rng */
+	const struct vm_share *shares; /* virtio-9p, one device each */
+	unsigned int nshares;
 };
 
 struct vcpu;
 struct vm_device;
+struct event_loop;
+
+/* Where a virtio-mmio device sits, for the kernel command line. */
+struct vm_virtio_slot {
+	uint64_t base;
+	uint32_t size;
+	unsigned int irq;
+};
 
 struct vm {
 	struct vm_config cfg;
@@ -73,6 +94,9 @@ struct vm {
 	unsigned int nvcpus;
 	struct vm_device *devices;
 	size_t ndevices;
+	struct event_loop *loop; /* the device thread, run by vm_run() */
+	struct vm_virtio_slot virtio[VM_VIRTIO_MAX];
+	unsigned int nvirtio;
 	int end; /* enum vm_end, atomic: the first end wins */
 };
 
