@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "images/discovery.h"
+#include "images/discovery_keys.h"
 #include "images/http.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -81,8 +82,8 @@ static char *tag_attr(const char *p, const char *end, const char *attr)
 	return NULL;
 }
 
-int discovery_parse_meta(const char *html, size_t len, discovery_meta_fn fn,
-			 void *arg)
+int discovery_parse_tags(const char *html, size_t len, const char *meta_name,
+			 discovery_meta_fn fn, void *arg)
 {
 	const char *p = html, *end = html + len;
 
@@ -104,18 +105,37 @@ int discovery_parse_meta(const char *html, size_t len, discovery_meta_fn fn,
 		name = tag_attr(tag + 5, close, "name");
 		content = tag_attr(tag + 5, close, "content");
 		p = close + 1;
-		if (!name || !content || strcmp(name, "ac-discovery"))
+		if (!name || !content || strcmp(name, meta_name))
 			continue;
 		{
-			char *sp = content, *prefix, *tmpl, *save = NULL;
+			char *sp = content, *prefix, *value, *save = NULL;
 
 			prefix = strtok_r(sp, " \t\r\n", &save);
-			tmpl = strtok_r(NULL, " \t\r\n", &save);
-			if (prefix && tmpl && fn(prefix, tmpl, arg) > 0)
+			value = strtok_r(NULL, " \t\r\n", &save);
+			if (prefix && value && fn(prefix, value, arg) > 0)
 				return 1;
 		}
 	}
 	return 0;
+}
+
+int discovery_parse_meta(const char *html, size_t len, discovery_meta_fn fn,
+			 void *arg)
+{
+	return discovery_parse_tags(html, len, "ac-discovery", fn, arg);
+}
+
+int discovery_parse_pubkeys(const char *html, size_t len, discovery_meta_fn fn,
+			    void *arg)
+{
+	return discovery_parse_tags(html, len, "ac-discovery-pubkeys", fn, arg);
+}
+
+bool discovery_prefix_covers(const char *prefix, const char *name)
+{
+	size_t n = strlen(prefix);
+
+	return n && !strncmp(name, prefix, n) && (!name[n] || name[n] == '/');
 }
 
 struct discovery_try {
@@ -126,19 +146,12 @@ struct discovery_try {
 	struct error *last; /* why the last candidate failed */
 };
 
-static bool prefix_matches(const char *prefix, const char *name)
-{
-	size_t n = strlen(prefix);
-
-	return !strncmp(name, prefix, n) && (!name[n] || name[n] == '/');
-}
-
 static int try_template(const char *prefix, const char *tmpl, void *arg)
 {
 	struct discovery_try *t = arg;
 	char url[4096];
 
-	if (!prefix_matches(prefix, t->labels.name))
+	if (!discovery_prefix_covers(prefix, t->labels.name))
 		return 0;
 	t->labels.ext = "aci";
 	if (discovery_expand(tmpl, &t->labels, url, sizeof(url)) < 0) {
@@ -188,42 +201,66 @@ static char *discovery_get(const char *scheme, const char *prefix,
 	return buf;
 }
 
-int discovery_fetch(struct store *s, const char *name, const char *version,
-		    const struct fetch_opts *o, char **id, struct error **err)
+int discovery_walk(const char *name, const struct fetch_opts *o,
+		   discovery_page_fn fn, void *arg)
 {
 	static const char *const schemes[] = {"https", "http"};
-	struct discovery_try t = {
-		.store = s,
-		.o = o,
-		.labels = {name, version ? version : "latest", "linux", "amd64",
-			   "aci"},
-		.id = id,
-	};
 	char prefix[1024];
 
 	if (strlen(name) >= sizeof(prefix))
-		return error_set(err, ENAMETOOLONG, "name too long");
+		return 0;
 	snprintf(prefix, sizeof(prefix), "%s", name);
 	/* Most specific prefix first (appc discovery.md). */
 	for (;;) {
-		for (size_t i = 0; i < 2; i++) {
+		char *slash;
+
+		for (size_t i = 0; i < ARRAY_SIZE(schemes); i++) {
 			cleanup_free char *html = NULL;
 			size_t len = 0;
 
 			if (i == 1 && !o->insecure_http)
 				break;
 			html = discovery_get(schemes[i], prefix, o, &len);
-			if (html && discovery_parse_meta(
-					    html, len, try_template, &t) > 0) {
-				error_free(&t.last);
-				return 0;
-			}
+			if (html && fn(html, len, arg) > 0)
+				return 1;
 		}
-		char *slash = strrchr(prefix, '/');
-
+		slash = strrchr(prefix, '/');
 		if (!slash)
 			break;
 		*slash = '\0';
+	}
+	return 0;
+}
+
+static int try_page(const char *html, size_t len, void *arg)
+{
+	return discovery_parse_meta(html, len, try_template, arg);
+}
+
+int discovery_fetch(struct store *s, const char *name, const char *version,
+		    const struct fetch_opts *o, char **id, struct error **err)
+{
+	struct fetch_opts d = *o;
+	struct discovery_try t = {
+		.store = s,
+		.o = &d,
+		.labels = {name, version ? version : "latest", "linux", "amd64",
+			   "aci"},
+		.id = id,
+	};
+
+	if (strlen(name) >= 1024)
+		return error_set(err, ENAMETOOLONG, "name too long");
+	/* What discovery finds must carry the name asked. */
+	d.expect_name = name;
+	d.discovered = true;
+	if (!o->insecure_image && o->insecure_pubkey &&
+	    !trust_prefix_has_keys(&o->roots, name) &&
+	    discovery_keys_trust_unreviewed(name, o, err) < 0)
+		return error_wrap(err, "trust the keys of %s", name);
+	if (discovery_walk(name, o, try_page, &t) > 0) {
+		error_free(&t.last);
+		return 0;
 	}
 	if (t.last) {
 		*err = t.last;

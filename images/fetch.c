@@ -2,6 +2,7 @@
 #include "images/fetch.h"
 #include "images/aci.h"
 #include "images/discovery.h"
+#include "images/fetch_deps.h"
 #include "images/http.h"
 #include "images/oci.h"
 #include "images/oci_layout.h"
@@ -39,6 +40,38 @@ int fetch_split_tag(const char *s, char **path, char **tag, struct error **err)
 	return 0;
 }
 
+/* Adds to "signed by key K, which is not trusted for NAME" what to do. */
+static void fetch_untrusted_advice(struct error **err, const char *name,
+				   const struct fetch_opts *o)
+{
+	char *msg = NULL;
+	int n;
+
+	if (o->discovered && o->insecure_pubkey)
+		n = asprintf(&msg,
+			     "%s (nor by the keys its discovery "
+			     "advertises); if you trust it, run 'cocoon "
+			     "trust --prefix=%s KEYFILE'",
+			     (*err)->message, name);
+	else if (o->discovered)
+		n = asprintf(&msg,
+			     "%s; if you trust its publisher, run 'cocoon "
+			     "trust --prefix=%s' to discover its keys and "
+			     "review them (or fetch with "
+			     "--insecure-options=pubkey to trust them "
+			     "unreviewed)",
+			     (*err)->message, name);
+	else
+		n = asprintf(&msg,
+			     "%s; if you trust it, run 'cocoon trust "
+			     "--prefix=%s KEYFILE'",
+			     (*err)->message, name);
+	if (n < 0)
+		return;
+	free((*err)->message);
+	(*err)->message = msg;
+}
+
 int fetch_aci_fd(struct store *s, int fd, int sig_fd, const char *source,
 		 const struct fetch_opts *o, char **id, struct error **err)
 {
@@ -69,6 +102,9 @@ int fetch_aci_fd(struct store *s, int fd, int sig_fd, const char *source,
 		}
 		if (trust_verify(&o->roots, p.manifest->name, fd, sig_fd, &fpr,
 				 err) < 0) {
+			if ((*err)->code == ENOKEY)
+				fetch_untrusted_advice(err, p.manifest->name,
+						       o);
 			error_wrap(err, "verify %s (%s)", p.manifest->name,
 				   p.id);
 			goto out;
@@ -88,7 +124,8 @@ int fetch_aci_fd(struct store *s, int fd, int sig_fd, const char *source,
 	if (tree >= 0) {
 		close(tree);
 	} else {
-		if (render_aci_chain(s, p.manifest, p.digest, &layers, &nlayers,
+		if (fetch_deps(s, p.manifest, o, err) < 0 ||
+		    render_aci_chain(s, p.manifest, p.digest, &layers, &nlayers,
 				     err) < 0 ||
 		    render_layers(s, p.id, layers, nlayers, p.manifest,
 				  &o->limits, err) < 0)
@@ -238,13 +275,10 @@ int fetch_image(struct store *s, const char *source, const struct fetch_opts *o,
 		*id = NULL;
 		{
 			cleanup_free char *name = NULL, *version = NULL;
-			struct fetch_opts d = *o;
 
 			if (aci_ref_split(source, &name, &version, err) < 0)
 				return -1;
-			/* What discovery finds must carry the name asked. */
-			d.expect_name = name;
-			r = discovery_fetch(s, name, version, &d, id, err);
+			r = discovery_fetch(s, name, version, o, id, err);
 		}
 	}
 	if (r < 0)

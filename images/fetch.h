@@ -16,6 +16,8 @@
 #include "images/store.h"
 #include "images/trust.h"
 
+struct fetch_dep_chain;
+
 enum pull_policy { PULL_NEW, PULL_UPDATE, PULL_NEVER };
 
 struct fetch_opts {
@@ -23,11 +25,17 @@ struct fetch_opts {
 	bool insecure_image; /* skip signature verification */
 	bool insecure_http;  /* allow http:// */
 	bool insecure_tls;   /* accept any TLS certificate */
+	/* trust keys found by ac-discovery-pubkeys unreviewed (and keep them) */
+	bool insecure_pubkey;
 	enum pull_policy pull;
 	struct extract_limits limits;
 	bool progress; /* progress lines on stderr */
 	/* An ACI must carry this name (discovery), NULL: any. */
 	const char *expect_name;
+	/* The image was found by discovery: its keys can be too. */
+	bool discovered;
+	/* The dependency being fetched and who needs it (fetch_deps.h). */
+	const struct fetch_dep_chain *chain;
 };
 
 int fetch_image(struct store *s, const char *source, const struct fetch_opts *o,

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct http_sink {
@@ -155,6 +157,37 @@ int http_get(const char *url, int fd, const struct fetch_opts *o,
 		*etag_out = k.etag;
 	else
 		free(k.etag);
+	return 0;
+}
+
+int http_get_memory(const char *url, const struct fetch_opts *o, char **buf,
+		    size_t *len, struct error **err)
+{
+	cleanup_close int fd = memfd_create("download", MFD_CLOEXEC);
+	struct stat st;
+	long status;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return error_set_errno(err, "memfd");
+	if (http_get(url, fd, o, NULL, NULL, &status, err) < 0)
+		return -1;
+	if (status != 200)
+		return error_set(err, ENOENT, "GET %s: HTTP status %ld", url,
+				 status);
+	if (fstat(fd, &st) < 0)
+		return error_set_errno(err, "GET %s", url);
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf)
+		return error_set(err, ENOMEM, "out of memory");
+	if (pread(fd, *buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return error_set_errno(err, "read %s", url);
+	}
+	(*buf)[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
 	return 0;
 }
 

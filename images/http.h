@@ -19,4 +19,9 @@ int http_get(const char *url, int fd, const struct fetch_opts *o,
 	     const char *etag_in, char **etag_out, long *status,
 	     struct error **err);
 
+/* Downloads url (HTTP 200 required) into a malloc'd, NUL-terminated
+ * buffer of at most o->limits.max_bytes. */
+int http_get_memory(const char *url, const struct fetch_opts *o, char **buf,
+		    size_t *len, struct error **err);
+
 #endif

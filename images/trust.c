@@ -395,26 +395,18 @@ static void key_files_free(struct key_files *k)
 	free(k->paths);
 }
 
-/* root.d of both roots, plus the most specific prefix that has keys. */
-static int collect_keys(const struct trust_roots *roots, const char *name,
-			struct key_files *k)
+/* The keys of the most specific prefix of name that has any. */
+static int collect_prefix_keys(const struct trust_roots *roots,
+			       const char *name, struct key_files *k)
 {
 	const char *dirs[2] = {roots->config_dir, roots->vendor_dir};
 	char prefix[PATH_MAX], path[PATH_MAX * 2];
-	size_t before;
+	size_t before = k->n;
 
-	for (int i = 0; i < 2; i++) {
-		struct list_walk w = {"", key_files_add, k};
-
-		if (!dirs[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/trustedkeys/root.d", dirs[i]);
-		if (list_dir(&w, path, NULL, false) < 0)
-			return -1;
-	}
-	before = k->n;
 	snprintf(prefix, sizeof(prefix), "%s", name);
 	for (;;) {
+		char *slash;
+
 		for (int i = 0; i < 2; i++) {
 			struct list_walk w = {"", key_files_add, k};
 
@@ -430,13 +422,41 @@ static int collect_keys(const struct trust_roots *roots, const char *name,
 				  prefix);
 			break;
 		}
-		char *slash = strrchr(prefix, '/');
-
+		slash = strrchr(prefix, '/');
 		if (!slash)
 			break;
 		*slash = '\0';
 	}
 	return 0;
+}
+
+/* root.d of both roots, plus the most specific prefix that has keys. */
+static int collect_keys(const struct trust_roots *roots, const char *name,
+			struct key_files *k)
+{
+	const char *dirs[2] = {roots->config_dir, roots->vendor_dir};
+	char path[PATH_MAX * 2];
+
+	for (int i = 0; i < 2; i++) {
+		struct list_walk w = {"", key_files_add, k};
+
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/trustedkeys/root.d", dirs[i]);
+		if (list_dir(&w, path, NULL, false) < 0)
+			return -1;
+	}
+	return collect_prefix_keys(roots, name, k);
+}
+
+bool trust_prefix_has_keys(const struct trust_roots *roots, const char *name)
+{
+	struct key_files keys = {0};
+	bool found;
+
+	found = collect_prefix_keys(roots, name, &keys) == 0 && keys.n > 0;
+	key_files_free(&keys);
+	return found;
 }
 
 int trust_verify(const struct trust_roots *roots, const char *name, int data_fd,
@@ -496,11 +516,9 @@ int trust_verify(const struct trust_roots *roots, const char *name, int data_fd,
 	case GPG_ERR_NO_ERROR:
 		break;
 	case GPG_ERR_NO_PUBKEY:
-		error_set(
-			err, EKEYREJECTED,
-			"signed by key %s, which is not trusted for %s; if "
-			"you trust it, run 'cocoon trust --prefix=%s KEYFILE'",
-			s->fpr ? s->fpr : "?", name, name);
+		error_set(err, ENOKEY,
+			  "signed by key %s, which is not trusted for %s",
+			  s->fpr ? s->fpr : "?", name);
 		goto out;
 	case GPG_ERR_BAD_SIGNATURE:
 		error_set(err, EBADMSG,

@@ -55,9 +55,16 @@ int trust_key_remove(const struct trust_roots *roots, const char *fingerprint,
 /* True for a usable prefix: an AC identifier without "." or ".." parts. */
 bool trust_prefix_valid(const char *prefix);
 
+/* True if prefix.d of either root has a key for name or a prefix of it
+ * (root.d keys do not count). */
+bool trust_prefix_has_keys(const struct trust_roots *roots, const char *name);
+
 /*
  * Verifies the detached signature sig_fd over data_fd for the image named
- * name. On success *fingerprint is the signing (primary) key.
+ * name. On success *fingerprint is the signing (primary) key. A signature
+ * by a key not trusted for name fails with code ENOKEY and the message
+ * "signed by key FPR, which is not trusted for NAME": the caller says what
+ * to do about it.
  */
 int trust_verify(const struct trust_roots *roots, const char *name, int data_fd,
 		 int sig_fd, char **fingerprint, struct error **err);

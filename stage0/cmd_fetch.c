@@ -52,6 +52,7 @@ static int fetch_run(int argc, char **argv, const struct global_options *g)
 			o.insecure_image = gg.insecure & INSECURE_IMAGE;
 			o.insecure_http = gg.insecure & INSECURE_HTTP;
 			o.insecure_tls = gg.insecure & INSECURE_TLS;
+			o.insecure_pubkey = gg.insecure & INSECURE_PUBKEY;
 			break;
 		case 's':
 		case 'e':
@@ -104,13 +105,18 @@ COCOON_COMMAND(
 		"it\n"
 		"  oci:DIR[:TAG]               an OCI image layout directory\n"
 		"  oci-archive:FILE[:TAG]      a tar of an OCI image layout\n"
-		"  ID, ID prefix, NAME[:VERSION]  an image already in the "
-		"store\n"
+		"  ID, ID prefix, NAME[:VERSION]  an image in the store, else "
+		"found by\n"
+		"                              appc discovery (https://NAME"
+		"?ac-discovery=1)\n"
 		"\n"
 		"ACIs are verified against the trusted keys (see 'cocoon "
 		"trust');\n"
 		"OCI images cannot be signed and need "
 		"--insecure-options=image.\n"
+		"An ACI's dependencies missing from the store are discovered "
+		"and\n"
+		"fetched (verified the same way) before it is rendered.\n"
 		"The image ID is printed on stdout, last; progress goes to "
 		"stderr\n"
 		"only when it is a terminal.\n"
@@ -122,8 +128,14 @@ COCOON_COMMAND(
 		"always check\n"
 		"                              the remote; never: only the "
 		"store\n"
-		"  --insecure-options=LIST     image, http, tls (as the global "
-		"flag)\n"
+		"  --insecure-options=LIST     image, http, tls, pubkey (as "
+		"the "
+		"global\n"
+		"                              flag); pubkey: trust (and keep) "
+		"the keys\n"
+		"                              that discovery finds when none "
+		"is trusted\n"
+		"                              for the image's name\n"
 		"  --max-size=BYTES            refuse images larger than this\n"
 		"                              unpacked (K, M, G suffixes; "
 		"default 16G)\n"

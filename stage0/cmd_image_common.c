@@ -31,6 +31,7 @@ void image_cmd_fetch_opts(const struct global_options *g, struct fetch_opts *o)
 		.insecure_image = g->insecure & INSECURE_IMAGE,
 		.insecure_http = g->insecure & INSECURE_HTTP,
 		.insecure_tls = g->insecure & INSECURE_TLS,
+		.insecure_pubkey = g->insecure & INSECURE_PUBKEY,
 		.pull = PULL_NEW,
 		.limits = eo.limits,
 		.progress = isatty(STDERR_FILENO),

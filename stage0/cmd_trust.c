@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* cocoon trust: add, list and remove keys trusted to sign images. */
 #include "stage0/cmd_image_common.h"
+#include "images/discovery_keys.h"
 #include "images/http.h"
 #include "images/trust.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,10 +75,12 @@ static int trust_read_key(const char *src, const struct fetch_opts *fo,
 
 static bool trust_ask(const char *prefix, const struct trust_key_info *k)
 {
-	char answer[16];
+	char answer[16], uids[512];
 
+	/* A key's user IDs are whatever its maker wrote. */
+	log_escape(uids, sizeof(uids), k->uids, strlen(k->uids));
 	printf("Prefix: \"%s\"\nKey: \"%s\"\nFingerprint: ",
-	       prefix ? prefix : "(root: every image)", k->uids);
+	       prefix ? prefix : "(root: every image)", uids);
 	for (size_t i = 0; k->fingerprint[i]; i++)
 		printf("%s%c", i && i % 4 == 0 ? " " : "", k->fingerprint[i]);
 	printf("\nAre you sure you want to trust this key (yes/no)? ");
@@ -84,6 +88,55 @@ static bool trust_ask(const char *prefix, const struct trust_key_info *k)
 	if (!fgets(answer, sizeof(answer), stdin))
 		return false;
 	return !strcmp(answer, "yes\n") || !strcmp(answer, "y\n");
+}
+
+/* Reviews and stores one key; 0 stored, 1 refused, -1 error. */
+static int trust_one(const struct trust_roots *roots, const char *prefix,
+		     const char *buf, size_t len,
+		     const struct trust_key_info *k, bool skip,
+		     struct error **err)
+{
+	char uids[512];
+
+	if (!skip && !trust_ask(prefix, k)) {
+		fprintf(stderr, "cocoon: trust: key %s not trusted\n",
+			k->fingerprint);
+		return 1;
+	}
+	if (trust_key_add(roots, prefix, buf, len, k->fingerprint, err) < 0)
+		return -1;
+	log_escape(uids, sizeof(uids), k->uids, strlen(k->uids));
+	printf("Trusted key %s (%s) for %s\n", k->fingerprint, uids,
+	       prefix ? prefix : "every image (root)");
+	return 0;
+}
+
+/* No key given: the ac-discovery-pubkeys of the prefix (appc discovery). */
+static int trust_discovered(const struct fetch_opts *fo, const char *prefix,
+			    bool skip)
+{
+	cleanup_error struct error *err = NULL;
+	struct discovery_keys keys;
+	int status = 0;
+
+	if (discovery_keys_fetch(prefix, fo, &keys, &err) < 0)
+		return image_cmd_fail("trust", &err);
+	for (size_t i = 0; i < keys.n && status != -1; i++) {
+		const struct discovery_key *k = &keys.keys[i];
+		int r;
+
+		printf("Key discovered for %s at %s\n", prefix, k->url);
+		r = trust_one(&fo->roots, prefix, k->data, k->len, &k->info,
+			      skip, &err);
+		if (r < 0) {
+			image_cmd_fail("trust", &err);
+			status = -1;
+		} else if (r > 0) {
+			status = 1;
+		}
+	}
+	discovery_keys_free(&keys);
+	return status ? 1 : 0;
 }
 
 static int trust_run(int argc, char **argv, const struct global_options *g)
@@ -160,32 +213,29 @@ static int trust_run(int argc, char **argv, const struct global_options *g)
 	if (prefix && !trust_prefix_valid(prefix))
 		return image_cmd_usage("trust", "invalid prefix \"%s\"",
 				       prefix);
+	if (optind >= argc && root)
+		return image_cmd_usage("trust",
+				       "--root needs a key file: root keys are "
+				       "never discovered");
 	if (optind >= argc)
-		return image_cmd_usage("trust", "no key file given");
+		return trust_discovered(&fo, prefix, skip);
 	for (int i = optind; i < argc; i++) {
 		cleanup_free char *buf = NULL;
 		struct trust_key_info k;
 		size_t len = 0;
+		int r;
 
 		if (trust_read_key(argv[i], &fo, &buf, &len, &err) < 0 ||
 		    trust_key_inspect(buf, len, &k, &err) < 0) {
 			error_wrap(&err, "%s", argv[i]);
 			return image_cmd_fail("trust", &err);
 		}
-		if (!skip && !trust_ask(prefix, &k)) {
-			fprintf(stderr, "cocoon: trust: key %s not trusted\n",
-				k.fingerprint);
-			trust_key_info_free(&k);
-			return 1;
-		}
-		if (trust_key_add(&fo.roots, prefix, buf, len, k.fingerprint,
-				  &err) < 0) {
-			trust_key_info_free(&k);
-			return image_cmd_fail("trust", &err);
-		}
-		printf("Trusted key %s (%s) for %s\n", k.fingerprint, k.uids,
-		       prefix ? prefix : "every image (root)");
+		r = trust_one(&fo.roots, prefix, buf, len, &k, skip, &err);
 		trust_key_info_free(&k);
+		if (r < 0)
+			return image_cmd_fail("trust", &err);
+		if (r > 0)
+			return 1;
 	}
 	return 0;
 }
@@ -195,6 +245,8 @@ COCOON_COMMAND(
 	.summary = "trust a key to sign images, list or remove trusted keys",
 	.usage = "Usage: cocoon trust (--prefix=PREFIX | --root) "
 		 "[--skip-fingerprint-review] KEYFILE|URL...\n"
+		 "       cocoon trust --prefix=PREFIX "
+		 "[--skip-fingerprint-review]\n"
 		 "       cocoon trust --list\n"
 		 "       cocoon trust --remove=FINGERPRINT\n"
 		 "\n"
@@ -206,13 +258,19 @@ COCOON_COMMAND(
 		 "An image is verified with the keys of the most specific "
 		 "prefix of\n"
 		 "its name that has any, plus the root keys.\n"
+		 "With --prefix and no key, the keys are found by appc "
+		 "discovery:\n"
+		 "the ac-discovery-pubkeys meta tags of "
+		 "https://PREFIX?ac-discovery=1\n"
+		 "(then of each shorter prefix); each key is shown and asked "
+		 "for.\n"
 		 "\n"
 		 "Options:\n"
 		 "  --prefix=PREFIX             trust the key for images named "
 		 "PREFIX[/...]\n"
 		 "  --root                      trust the key for every image\n"
 		 "  --skip-fingerprint-review   do not ask for confirmation\n"
-		 "  --insecure-options=http     allow fetching the key over "
+		 "  --insecure-options=http     allow discovery and keys over "
 		 "plain http\n"
 		 "  --list                      list trusted keys (origin, "
 		 "prefix,\n"

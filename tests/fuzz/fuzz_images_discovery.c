@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* libFuzzer: ac-discovery meta tags in a hostile HTML page, and template
- * expansion of what they hold. */
+/* libFuzzer: ac-discovery and ac-discovery-pubkeys meta tags in a hostile
+ * HTML page, template expansion and prefix matching of what they hold. */
 #include "images/discovery.h"
 
 #include <stddef.h>
@@ -18,8 +18,16 @@ static int fuzz_expand(const char *prefix, const char *tmpl, void *arg)
 	return 0;
 }
 
+static int fuzz_pubkey(const char *prefix, const char *url, void *arg)
+{
+	(void)arg;
+	discovery_prefix_covers(prefix, url);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	discovery_parse_meta((const char *)data, size, fuzz_expand, NULL);
+	discovery_parse_pubkeys((const char *)data, size, fuzz_pubkey, NULL);
 	return 0;
 }

@@ -95,3 +95,47 @@ trust_good() {
 	c trust --prefix="${1:-example.com}" --skip-fingerprint-review \
 		"$F/keys/good.asc" >/dev/null
 }
+
+# serve80 DIR: python3 http.server for DIR on 127.0.0.1:80 (appc names
+# cannot carry a port), stopped by PID on exit. Skips the whole script
+# when the port cannot be bound. A marker file proves that the server
+# answering is ours, not one left over on the port.
+serve80() {
+	local dir=$1 marker pid up=0
+	marker=.cocoon-test-$$-$RANDOM
+	echo "$marker" >"$dir/$marker"
+	python3 -m http.server --bind 127.0.0.1 --directory "$dir" 80 \
+		>"$T/http.log" 2>&1 &
+	pid=$!
+	cleanup_pids+=("$pid")
+	for _ in $(seq 50); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			break
+		fi
+		if [ "$(http_get "http://127.0.0.1/$marker")" = "$marker" ]; then
+			up=1
+			break
+		fi
+		sleep 0.1
+	done
+	rm -f "$dir/$marker"
+	if [ $up = 0 ]; then
+		skip_all "cannot serve on 127.0.0.1:80: $(tail -1 "$T/http.log")"
+	fi
+}
+
+# sign_good FILE: FILE.asc by the fixtures' trusted key.
+sign_good() {
+	if [ ! -d "$T/gnupg" ]; then
+		cp -r "$F/gnupg" "$T/gnupg"
+	fi
+	GNUPGHOME=$T/gnupg gpg --batch --quiet --yes \
+		--local-user good@example.com --armor --output "$1.asc" \
+		--detach-sign "$1"
+}
+
+# fpr_of EMAIL: a fixture key's fingerprint, lowercase, as trust stores it.
+fpr_of() {
+	gpg --homedir "$F/gnupg" --with-colons --fingerprint "$1" 2>/dev/null |
+		awk -F: '/^fpr/ {print tolower($10); exit}'
+}
