@@ -81,6 +81,8 @@ int main(int argc, char *argv[])
 			};
 		cfg.shares = shares;
 		cfg.nshares = opts.nshares;
+		cfg.vsock_cid = opts.vsock_cid;
+		cfg.vsock_path = opts.vsock_path;
 	}
 	if (opts.console) {
 		console_fd =

@@ -15,7 +15,8 @@ void options_usage(const char *progname)
 	printf("usage: %s --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 	       "          [--mem MiB] [--cpus N] [--console FILE] "
 	       "[--allow-pvm]\n"
-	       "          [--rng] [--share TAG=DIR[,ro]]...\n"
+	       "          [--rng] [--share TAG=DIR[,ro]]... "
+	       "[--vsock CID,PATH]\n"
 	       "       %s --flat FILE [--mem MiB] [--cpus N] [--console FILE]\n"
 	       "\n"
 	       "Runs one KVM virtual machine until the guest resets it.\n"
@@ -46,6 +47,15 @@ void options_usage(const char *progname)
 	       "                  (1..%u bytes of A-Z a-z 0-9 _ . -); ,ro: "
 	       "read-only;\n"
 	       "                  repeatable, up to %u shares\n"
+	       "  --vsock CID,PATH\n"
+	       "                  a virtio-vsock device, guest CID %llu..%llu;"
+	       " the\n"
+	       "                  guest's connections to CID 2 port P go to "
+	       "the Unix\n"
+	       "                  socket PATH_P, and host clients of PATH ask "
+	       "for a\n"
+	       "                  guest port with \"CONNECT P\\n\" "
+	       "(PATH: 1..%u bytes)\n"
 	       "  --verbose       debug messages\n"
 	       "  --help          this text\n"
 	       "\n"
@@ -56,7 +66,8 @@ void options_usage(const char *progname)
 	       "by signal N (SIGTERM, SIGINT, SIGHUP end the VM cleanly).\n",
 	       progname, progname, OPTIONS_MEM_MIN_MIB, OPTIONS_MEM_MAX_MIB,
 	       OPTIONS_MEM_MIN_LINUX_MIB, OPTIONS_CPUS_MAX, OPTIONS_TAG_MAX,
-	       OPTIONS_SHARES_MAX);
+	       OPTIONS_SHARES_MAX, OPTIONS_VSOCK_CID_MIN, OPTIONS_VSOCK_CID_MAX,
+	       OPTIONS_VSOCK_PATH_MAX);
 }
 
 /* Strict decimal: no sign, no spaces, no suffix, no overflow. */
@@ -110,6 +121,7 @@ enum {
 	OPT_HELP,
 	OPT_RNG,
 	OPT_SHARE,
+	OPT_VSOCK,
 };
 
 static const struct option long_options[] = {
@@ -125,6 +137,7 @@ static const struct option long_options[] = {
 	{"help", no_argument, NULL, OPT_HELP},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"share", required_argument, NULL, OPT_SHARE},
+	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -203,6 +216,51 @@ static int parse_share(const char *arg, struct options *opts)
 	return 0;
 }
 
+/*
+ * --vsock CID,PATH. CIDs 0-2 name the hypervisor, the loopback and the
+ * host; 2^32-1 is VMADDR_CID_ANY (Linux keeps CIDs in 32 bits). PATH_P
+ * must fit a sockaddr_un for every port P.
+ */
+static int parse_vsock(const char *arg, struct options *opts)
+{
+	const char *comma = strchr(arg, ',');
+	char digits[16];
+	uint32_t cid = 0;
+	size_t len;
+	int r = -EINVAL;
+
+	if (opts->vsock_cid) {
+		log_error("--vsock given twice");
+		return -EINVAL;
+	}
+	if (!comma) {
+		log_error("--vsock '%s': expected CID,PATH", arg);
+		return -EINVAL;
+	}
+	len = (size_t)(comma - arg);
+	if (len < sizeof(digits)) {
+		memcpy(digits, arg, len);
+		digits[len] = '\0';
+		r = parse_u32(digits, &cid);
+	}
+	if (r < 0 || cid < OPTIONS_VSOCK_CID_MIN ||
+	    cid > OPTIONS_VSOCK_CID_MAX) {
+		log_error("--vsock '%s': the CID must be a number in "
+			  "%llu..%llu",
+			  arg, OPTIONS_VSOCK_CID_MIN, OPTIONS_VSOCK_CID_MAX);
+		return -EINVAL;
+	}
+	len = strlen(comma + 1);
+	if (len == 0 || len > OPTIONS_VSOCK_PATH_MAX) {
+		log_error("--vsock: the path must be 1..%u bytes",
+			  OPTIONS_VSOCK_PATH_MAX);
+		return -EINVAL;
+	}
+	opts->vsock_cid = cid;
+	opts->vsock_path = comma + 1;
+	return 0;
+}
+
 int options_parse(int argc, char *const argv[], struct options *opts)
 {
 	int c, r = 0;
@@ -262,6 +320,9 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 		case OPT_SHARE:
 			r = parse_share(optarg, opts);
 			break;
+		case OPT_VSOCK:
+			r = parse_vsock(optarg, opts);
+			break;
 		case 'h':
 		case OPT_HELP:
 			opts->help = true;
@@ -284,9 +345,9 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 			  argv[optind]);
 		return -EINVAL;
 	}
-	if (opts->flat && (opts->rng || opts->nshares)) {
-		log_error("--flat has no devices: --rng and --share need "
-			  "--kernel");
+	if (opts->flat && (opts->rng || opts->nshares || opts->vsock_cid)) {
+		log_error("--flat has no devices: --rng, --share and --vsock "
+			  "need --kernel");
 		return -EINVAL;
 	}
 	if (opts->flat && (opts->kernel || opts->initrd || opts->cmdline)) {

@@ -18,6 +18,11 @@
 #define OPTIONS_SHARES_MAX    8u
 #define OPTIONS_TAG_MAX	      31u
 #define OPTIONS_SHARE_DIR_MAX 4096u
+/* --vsock: guest CIDs 3..2^32-2, a PATH that leaves room for "_<port>"
+ * in a Unix socket address (same bounds as vmm/vsock/device.h). */
+#define OPTIONS_VSOCK_CID_MIN  3ull
+#define OPTIONS_VSOCK_CID_MAX  0xfffffffeull
+#define OPTIONS_VSOCK_PATH_MAX 96u
 
 struct options_share {
 	char tag[OPTIONS_TAG_MAX + 1];
@@ -40,6 +45,9 @@ struct options {
 	/* --share TAG=DIR[,ro], in order given */
 	struct options_share shares[OPTIONS_SHARES_MAX];
 	unsigned int nshares;
+	/* --vsock CID,PATH: virtio-vsock; vsock_cid 0 when not given */
+	uint64_t vsock_cid;
+	const char *vsock_path; /* points into argv */
 };
 
 /*

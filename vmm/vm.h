@@ -68,6 +68,8 @@ struct vm_config {
 	bool rng;		       /* virtio-rng */
 	const struct vm_share *shares; /* virtio-9p, one device each */
 	unsigned int nshares;
+	uint64_t vsock_cid;	/* virtio-vsock guest CID, 0: no device */
+	const char *vsock_path; /* its host side: PATH and PATH_<port> */
 };
 
 struct vcpu;

@@ -14,10 +14,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -256,6 +260,211 @@ static int cmd_caps(int argc, char **argv)
 	return 0;
 }
 
+/* ---- vsock: the guest side of tests/integration/test_virtio_vsock.sh */
+
+/* Deterministic bytes from a seed (xorshift64). */
+static void helper_fill(uint64_t *state, unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = *state;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		*state = x;
+		p[i] = (unsigned char)x;
+	}
+}
+
+/* FNV-1a, 64 bits, over a stream. */
+static uint64_t helper_fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int helper_vsock_listen(long port)
+{
+	struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+				 .svm_cid = VMADDR_CID_ANY,
+				 .svm_port = (unsigned int)port};
+	int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 64) < 0)
+		return -1;
+	return fd;
+}
+
+static void helper_echo_conn(int fd, long die_after)
+{
+	unsigned char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+
+			if (w <= 0)
+				_exit(1);
+			off += w;
+		}
+		total += n;
+		/* disappear mid-stream: no shutdown, just gone */
+		if (die_after >= 0 && total >= die_after)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+/* vsock-echo PORT COUNT [DIE_AFTER]: serve COUNT connections at once,
+ * echoing each until EOF (or vanishing after DIE_AFTER bytes). */
+static int cmd_vsock_echo(int argc, char **argv)
+{
+	long port, count, die_after = -1, failed = 0;
+	int fd;
+
+	if (argc < 3 || argc > 4 || helper_number(argv[1], &port) < 0 ||
+	    helper_number(argv[2], &count) < 0 ||
+	    (argc == 4 && helper_number(argv[3], &die_after) < 0))
+		return 2;
+	fd = helper_vsock_listen(port);
+	if (fd < 0)
+		return helper_fail("vsock listen", argv[1]);
+	printf("listening=%ld\n", port);
+	for (long i = 0; i < count; i++) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			return helper_fail("vsock accept", argv[1]);
+		if (fork() == 0) {
+			close(fd);
+			helper_echo_conn(c, die_after);
+		}
+		close(c);
+	}
+	for (long i = 0; i < count; i++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	printf("echo-done=%ld failed=%ld\n", count, failed);
+	return 0;
+}
+
+/*
+ * Sends n seeded bytes to fd while reading the echo back (both at once:
+ * the echo would otherwise stall on flow control). Returns 0 when all
+ * came back identical, 1 when the stream broke (*err says how).
+ */
+static int helper_exchange(int fd, long n, uint64_t seed, int *err,
+			   long *got_out)
+{
+	uint64_t gen = seed ? seed : 1, hs = 0xcbf29ce484222325ull;
+	uint64_t hr = 0xcbf29ce484222325ull;
+	unsigned char out[16384], in[65536];
+	size_t out_len = 0, out_off = 0;
+	long sent = 0, got = 0;
+
+	*err = 0;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (got < n) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+
+		if (sent < n || out_off < out_len)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 30000) <= 0) {
+			*err = ETIMEDOUT;
+			break;
+		}
+		if (p.revents & POLLOUT) {
+			if (out_off == out_len && sent < n) {
+				out_len = (size_t)(n - sent) < sizeof(out)
+						  ? (size_t)(n - sent)
+						  : sizeof(out);
+				helper_fill(&gen, out, out_len);
+				hs = helper_fnv(hs, out, out_len);
+				sent += (long)out_len;
+				out_off = 0;
+			}
+			r = write(fd, out + out_off, out_len - out_off);
+			if (r < 0 && errno != EAGAIN) {
+				*err = errno;
+				break;
+			}
+			if (r > 0)
+				out_off += (size_t)r;
+			if (sent == n && out_off == out_len)
+				shutdown(fd, SHUT_WR);
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = read(fd, in, sizeof(in));
+			if (r < 0 && errno == EAGAIN)
+				continue;
+			if (r <= 0) {
+				*err = r < 0 ? errno : EPIPE;
+				break;
+			}
+			hr = helper_fnv(hr, in, (size_t)r);
+			got += r;
+		}
+	}
+	*got_out = got;
+	return got == n && hs == hr ? 0 : 1;
+}
+
+/* vsock-send CID PORT CONNS BYTES: CONNS connections at once, each
+ * sending BYTES seeded bytes and checking the echo. */
+static int cmd_vsock_send(int argc, char **argv)
+{
+	long cid, port, conns, bytes, ok = 0, bad = 0;
+
+	if (argc != 5 || helper_number(argv[1], &cid) < 0 ||
+	    helper_number(argv[2], &port) < 0 ||
+	    helper_number(argv[3], &conns) < 0 ||
+	    helper_number(argv[4], &bytes) < 0)
+		return 2;
+	for (long i = 0; i < conns; i++) {
+		if (fork() == 0) {
+			struct sockaddr_vm sa = {
+				.svm_family = AF_VSOCK,
+				.svm_cid = (unsigned int)cid,
+				.svm_port = (unsigned int)port,
+			};
+			int fd = socket(AF_VSOCK, SOCK_STREAM, 0), err;
+			long got = 0;
+
+			if (fd < 0 ||
+			    connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+				printf("conn=%ld connect=%s\n", i,
+				       strerror(errno));
+				_exit(2);
+			}
+			if (helper_exchange(fd, bytes, (uint64_t)i + 1, &err,
+					    &got)) {
+				printf("conn=%ld broken=%s got=%ld\n", i,
+				       strerror(err), got);
+				_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (long i = 0; i < conns; i++) {
+		int st;
+
+		if (wait(&st) >= 0 && WIFEXITED(st) && !WEXITSTATUS(st))
+			ok++;
+		else
+			bad++;
+	}
+	printf("vsock-send ok=%ld bad=%ld\n", ok, bad);
+	return bad ? 1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -276,6 +485,10 @@ static const struct {
 	{"sleep", cmd_sleep, "sleep MS: sleep MS milliseconds"},
 	{"orphan", cmd_orphan, "orphan MS: leave a child for PID 1 to reap"},
 	{"caps", cmd_caps, "caps: capability sets, no_new_privs, seccomp"},
+	{"vsock-echo", cmd_vsock_echo,
+	 "vsock-echo PORT COUNT [DIE_AFTER]: echo COUNT vsock connections"},
+	{"vsock-send", cmd_vsock_send,
+	 "vsock-send CID PORT CONNS BYTES: concurrent checked echo exchanges"},
 };
 
 #define HELPER_COUNT (sizeof(helper_commands) / sizeof(helper_commands[0]))
