@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "vmm/vm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,22 @@ static inline void kvm_test_require_kvm(void)
 		       strerror(errno));
 		exit(KVM_TEST_SKIP);
 	}
+}
+
+/* Entries in a directory, without . and ..: /proc/self/fd and
+ * /proc/self/task count our open files and threads. */
+static inline int kvm_test_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	TEST_ASSERT(d != NULL);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
 }
 
 /* A flat guest with console output to console_fd (-1: none). */

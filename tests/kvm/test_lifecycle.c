@@ -3,27 +3,11 @@
  * and no thread behind. */
 #include "kvm_test.h"
 
-#include <dirent.h>
-
 GUEST_CODE(guest_bye, 16,
 	   "mov $0xfe, %al\n"
 	   "out %al, $0x64\n"
 	   "1: hlt\n"
 	   "jmp 1b\n");
-
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	TEST_ASSERT(d != NULL);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 int main(void)
 {
@@ -31,8 +15,8 @@ int main(void)
 
 	log_init("test_lifecycle");
 	kvm_test_require_kvm();
-	fds = count_entries("/proc/self/fd");
-	tasks = count_entries("/proc/self/task");
+	fds = kvm_test_count_entries("/proc/self/fd");
+	tasks = kvm_test_count_entries("/proc/self/task");
 	for (int i = 0; i < 100; i++) {
 		struct vm *vm = kvm_test_vm(VM_BOOT_FLAT_REAL, guest_bye_start,
 					    GUEST_SIZE(guest_bye), 2, -1);
@@ -43,12 +27,12 @@ int main(void)
 			TEST_FAIL("cycle %d ended with %s", i,
 				  vm_end_name(end));
 	}
-	if (count_entries("/proc/self/fd") != fds)
+	if (kvm_test_count_entries("/proc/self/fd") != fds)
 		TEST_FAIL("file descriptors: %d before, %d after", fds,
-			  count_entries("/proc/self/fd"));
-	if (count_entries("/proc/self/task") != tasks)
+			  kvm_test_count_entries("/proc/self/fd"));
+	if (kvm_test_count_entries("/proc/self/task") != tasks)
 		TEST_FAIL("threads: %d before, %d after", tasks,
-			  count_entries("/proc/self/task"));
+			  kvm_test_count_entries("/proc/self/task"));
 	printf("PASS: 100 VM cycles leave no fd or thread behind\n");
 	return 0;
 }

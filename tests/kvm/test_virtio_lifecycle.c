@@ -5,27 +5,11 @@
  * too. */
 #include "kvm_test.h"
 
-#include <dirent.h>
-
 GUEST_CODE(guest_bye, 16,
 	   "mov $0xfe, %al\n"
 	   "out %al, $0x64\n"
 	   "1: hlt\n"
 	   "jmp 1b\n");
-
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	TEST_ASSERT(d != NULL);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static struct vm *make_vm(const struct vm_share *shares, unsigned int n)
 {
@@ -62,8 +46,8 @@ int main(void)
 	shares[0] = (struct vm_share){.tag = "one", .dir = dir};
 	shares[1] =
 		(struct vm_share){.tag = "two", .dir = dir, .read_only = true};
-	fds = count_entries("/proc/self/fd");
-	tasks = count_entries("/proc/self/task");
+	fds = kvm_test_count_entries("/proc/self/fd");
+	tasks = kvm_test_count_entries("/proc/self/task");
 	for (int i = 0; i < 50; i++) {
 		struct vm *vm = make_vm(shares, 2);
 		int end = vm_run(vm);
@@ -75,12 +59,12 @@ int main(void)
 	}
 	vm_destroy(make_vm(shares, 2)); /* never run */
 	rmdir(dir);
-	if (count_entries("/proc/self/fd") != fds)
+	if (kvm_test_count_entries("/proc/self/fd") != fds)
 		TEST_FAIL("file descriptors: %d before, %d after", fds,
-			  count_entries("/proc/self/fd"));
-	if (count_entries("/proc/self/task") != tasks)
+			  kvm_test_count_entries("/proc/self/fd"));
+	if (kvm_test_count_entries("/proc/self/task") != tasks)
 		TEST_FAIL("threads: %d before, %d after", tasks,
-			  count_entries("/proc/self/task"));
+			  kvm_test_count_entries("/proc/self/task"));
 	printf("PASS: 50 VM cycles with virtio devices leave no fd or thread "
 	       "behind\n");
 	return 0;
