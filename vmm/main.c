@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define EXIT_VMM_ERROR	  1
@@ -42,6 +43,31 @@ static void main_install_stop_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * Each 9p fid holds up to two host fds and a guest with cache=loose keeps
+ * a fid per cached dentry: the inherited limit (often 1024) runs out long
+ * before the server's own bound of P9 fids does. Raise it so the fid
+ * table's ENFILE, not EMFILE, is what a greedy guest meets.
+ */
+static void main_raise_nofile(void)
+{
+	const rlim_t want = 2 * 65536 + 4096;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit more = {.rlim_cur = want, .rlim_max = want};
+
+		/* Needs CAP_SYS_RESOURCE; else keep the hard limit we have. */
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("raise RLIMIT_NOFILE: %s", strerror(errno));
+}
+
 int main(int argc, char *argv[])
 {
 	cleanup_close int console_fd = -1;
@@ -60,6 +86,8 @@ int main(int argc, char *argv[])
 	}
 	if (opts.verbose)
 		log_set_level(LOG_DEBUG);
+	if (opts.nshares > 0)
+		main_raise_nofile();
 
 	vm_config_init(&cfg);
 	cfg.mem_size = (uint64_t)opts.mem_mib << 20;

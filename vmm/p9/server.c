@@ -252,10 +252,30 @@ int p9_chmod_fd(int fd, mode_t mode)
 		return 0;
 	if (errno != ENOSYS && errno != EINVAL)
 		return -errno;
-	/* kernels before 6.6: chmod a directory through "." */
-	if (p9_fd_stat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+	/*
+	 * Kernels before 6.6 have no fchmodat2: chmod a directory through
+	 * "." and a regular file through its magic link in /proc, which
+	 * names the very inode fd holds (no path is looked up again, so no
+	 * swapped name can redirect it); the reopened fd is checked to be
+	 * that inode all the same. Other types are never opened.
+	 */
+	if (p9_fd_stat(fd, &st) < 0)
 		return -EOPNOTSUPP;
-	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (S_ISDIR(st.st_mode)) {
+		rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else if (S_ISREG(st.st_mode)) {
+		char path[64];
+		struct stat rst;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rfd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+		if (rfd >= 0 &&
+		    (fstat(rfd, &rst) < 0 || rst.st_ino != st.st_ino ||
+		     rst.st_dev != st.st_dev))
+			return -ESTALE;
+	} else {
+		return -EOPNOTSUPP;
+	}
 	if (rfd < 0 || fchmod(rfd, mode) < 0)
 		return -errno;
 	return 0;
