@@ -26,9 +26,11 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1 \
 	-fno-omit-frame-pointer
 
 PKG_IMAGES := json-c libarchive gpgme libcurl sqlite3
-LIBS_common :=
+LIBS_common := $(shell pkg-config --libs json-c 2>/dev/null)
 LIBS_vmm := -lpthread
-LIBS_guest :=
+# cocoon-init is static: json-c for the control protocol, libseccomp for
+# the apps' filters (Debian ships both as .a).
+LIBS_guest := -ljson-c -lseccomp
 LIBS_initrd :=
 LIBS_images := $(shell pkg-config --libs $(PKG_IMAGES) 2>/dev/null)
 LIBS_stage0 := $(LIBS_images) $(shell pkg-config --libs libseccomp 2>/dev/null)
@@ -128,6 +130,10 @@ $(BUILD)/initrd-test.cpio: $(BUILD)/mkcpio $(BUILD)/cocoon-init \
 		-C $(BUILD) tests/integration/initrd-helper.contents && \
 		mv $@.tmp $@
 
+# The signed test image for pods (tests/integration/podlib.sh).
+$(BUILD)/pod-fixtures/stamp: tests/integration/mkpodimage $(BUILD)/guest-helper
+	tests/integration/mkpodimage $(BUILD)/pod-fixtures
+
 # The guest kernel is built once per config hash into /var/cache/cocoon.
 $(BUILD)/vmlinux $(BUILD)/bzImage: kernel-config/guest.config \
 		kernel-config/build-kernel
@@ -180,7 +186,7 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
 		$(call WHOLE,$(word 2,$^)) $(wordlist 3,9,$^) \
 		$(LIBS_$(call unit_mod,$*))
 
-tests-build: all $(BUILD)/initrd-test.cpio $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS)
+tests-build: all $(BUILD)/initrd-test.cpio $(BUILD)/pod-fixtures/stamp $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS)
 
 check-unit: $(UNIT_BINS)
 	tests/run-unit $(UNIT_BINS)

@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Sourced after lib.sh by the pod tests: the signed pod image
+# (tests/integration/mkpodimage, built once into build/pod-fixtures), a
+# fresh store under $tmp that trusts its key, and `c`, the cocoon CLI on
+# that store.
+# shellcheck disable=SC2034,SC2154 # sets variables for the tests; uses lib.sh's
+cocoon=$build/cocoon
+pod_fixtures=${POD_FIXTURES:-$build/pod-fixtures}
+IMG=example.com/pod-busybox:1.0
+IMG_ACI=$pod_fixtures/pod-busybox.aci
+
+c() {
+	"$cocoon" --dir="$S/data" --local-config="$S/etc" \
+		--system-config="$S/vendor" "$@"
+}
+
+# pod_setup: fixture, store, trusted key. Fails the test if any is missing.
+pod_setup() {
+	"$top/tests/integration/mkpodimage" "$pod_fixtures" \
+		>"$tmp/mkpodimage.log" 2>&1 || {
+		echo "not ok: building the pod image:"
+		sed 's/^/    | /' "$tmp/mkpodimage.log" | tail -20
+		exit 1
+	}
+	S=$tmp/store
+	mkdir -p "$S"
+	c trust --prefix=example.com --skip-fingerprint-review \
+		"$pod_fixtures/keys/good.asc" >/dev/null 2>"$tmp/trust.err" || {
+		echo "not ok: trusting the pod image key: $(cat "$tmp/trust.err")"
+		exit 1
+	}
+}
