@@ -30,6 +30,9 @@ static const struct {
 	{KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR"},
 	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 	{KVM_CAP_NR_VCPUS, "KVM_CAP_NR_VCPUS"},
+	/* virtio-mmio: queue notifications and interrupts bypass the vCPUs */
+	{KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
+	{KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
 };
 
 int kvm_open_checked(bool boots_linux, bool allow_pvm)

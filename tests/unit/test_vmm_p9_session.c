@@ -105,6 +105,25 @@ static void test_version(void **state)
 		-EINVAL);
 }
 
+static void test_reset(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = {"dir", "inner"};
+	int fds;
+
+	assert_int_equal(p9c_walk(&f->c, 0, 1, 2, names), 2);
+	assert_int_equal(p9c_lopen(&f->c, 1, 0), 0);
+	fds = count_fds();
+	/* a device reset closes every fid's fds at once */
+	p9_server_reset(f->srv);
+	assert_true(count_fds() <= fds - 2);
+	/* and the next session must start with Tversion */
+	assert_int_equal(p9c_attach(&f->c, 0), -EPROTO);
+	assert_int_equal(p9c_version(&f->c, 65536), 0);
+	assert_int_equal(p9c_clunk(&f->c, 1), -EBADF);
+	assert_int_equal(p9c_attach(&f->c, 0), 0);
+}
+
 static void test_walk_open_read(void **state)
 {
 	struct fixture *f = *state;
@@ -683,6 +702,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_open_read, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_readdir, setup, teardown),

@@ -119,6 +119,14 @@ int p9_server_create(const char *root_dir, bool read_only,
 	return 0;
 }
 
+void p9_server_reset(struct p9_server *srv)
+{
+	/* Closes every fd the old session held; until the next Tversion,
+	 * requests are refused as before the first one. */
+	p9_fid_table_clear(&srv->fids);
+	srv->versioned = false;
+}
+
 void p9_server_destroy(struct p9_server *srv)
 {
 	if (!srv)

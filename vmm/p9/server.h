@@ -38,6 +38,9 @@ struct p9_server;
 int p9_server_create(const char *root_dir, bool read_only,
 		     struct p9_server **out);
 void p9_server_destroy(struct p9_server *srv);
+/* Forgets the session (device reset): every fid is clunked, and the next
+ * request must be Tversion. */
+void p9_server_reset(struct p9_server *srv);
 
 /*
  * Handles one request: the message (size[4] type[1] tag[2] ...) is read

@@ -7,8 +7,9 @@
  * request (readable part) and room for its reply (writable part); the
  * 9P2000.L server in vmm/p9/ does the rest.
  *
- * A device reset keeps the server: the guest's next session starts with
- * Tversion, which drops every fid of the previous one.
+ * A device reset ends the 9P session: every fid (an open fd on the share)
+ * is dropped at once, not at the next Tversion, so a driver that resets
+ * and goes away leaves nothing open.
  */
 #include "common/log.h"
 #include "vmm/device.h"
@@ -70,8 +71,16 @@ static void p9_queue_notify(struct virtio_mmio *dev, unsigned int queue)
 	virtio_mmio_queue_done(dev, queue);
 }
 
+static void p9_reset(struct virtio_mmio *dev)
+{
+	struct p9_device *p9 = dev->info.opaque;
+
+	p9_server_reset(p9->srv);
+}
+
 static const struct virtio_mmio_ops p9_ops = {
 	.queue_notify = p9_queue_notify,
+	.reset = p9_reset,
 };
 
 static void p9_device_free(struct p9_device *p9)
