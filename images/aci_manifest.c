@@ -472,6 +472,7 @@ int aci_ref_split(const char *ref, char **name, char **version,
 		if (!*name || !*version) {
 			free(*name);
 			free(*version);
+			*name = *version = NULL;
 			return error_set(err, ENOMEM, "out of memory");
 		}
 	} else {
@@ -482,6 +483,8 @@ int aci_ref_split(const char *ref, char **name, char **version,
 	if (!aci_identifier_valid(*name) || (*version && !**version)) {
 		free(*name);
 		free(*version);
+		/* callers free both on every path */
+		*name = *version = NULL;
 		return error_set(err, EINVAL,
 				 "\"%s\" is not a valid image name", ref);
 	}

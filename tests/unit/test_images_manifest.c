@@ -176,8 +176,13 @@ static void test_ref_split(void **state)
 	free(name);
 	assert_int_equal(
 		aci_ref_split("example.com/app:", &name, &version, &err), -1);
+	/* on failure both are NULL: callers may free them again */
+	assert_null(name);
+	assert_null(version);
 	error_free(&err);
 	assert_int_equal(aci_ref_split("Bad Name", &name, &version, &err), -1);
+	assert_null(name);
+	assert_null(version);
 }
 
 int main(void)
