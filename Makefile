@@ -208,7 +208,7 @@ test: deps
 	tests/run-suite
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/pod-fixtures/stamp
 	tests/demo
 
 bench: all

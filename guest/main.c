@@ -7,6 +7,11 @@
  * cocoon.exec= on the kernel command line if there is one, then syncs and
  * ends the VM. It never returns: PID 1 exiting panics the kernel.
  *
+ * With cocoon.pod=1 on the kernel command line it is a pod's init instead
+ * (guest/pod.c, docs/guest.md): it speaks the control protocol with the
+ * host and runs the pod's apps. There it logs only errors unless
+ * cocoon.debug=1.
+ *
  * Run as any other PID (on a development host), it is a dry run: no
  * mounts, no console or controlling tty, no reboot; the command line comes
  * from $COCOON_INIT_CMDLINE if set, and the exit status is the program's.
@@ -18,6 +23,7 @@
 #include "guest/cpulist.h"
 #include "guest/exec.h"
 #include "guest/iomem.h"
+#include "guest/pod.h"
 #include "guest/system.h"
 
 #include <errno.h>
@@ -70,6 +76,17 @@ static void init_ready(void)
 		strcpy(u.release, "unknown");
 	log_info("ready %s cpus=%d mem=%" PRIu64, u.release, init_cpus(),
 		 init_mem_mib());
+}
+
+/* 1 when the kernel command line sets key=1 (only as PID 1). */
+static bool init_flag(bool pid1, const char *key)
+{
+	cleanup_free char *cmdline = NULL;
+	cleanup_free char *value = NULL;
+
+	if (!pid1 || system_read_file("/proc/cmdline", &cmdline) < 0)
+		return false;
+	return cmdline_get(cmdline, key, &value) == 1 && !strcmp(value, "1");
 }
 
 /* Returns -1 for "nothing to run", else the exit status to report. */
@@ -145,6 +162,12 @@ int main(void)
 		}
 	} else {
 		log_info("not PID 1: dry run (no mounts, no reboot)");
+	}
+	if (init_flag(pid1, "cocoon.pod")) {
+		log_set_level(init_flag(pid1, "cocoon.debug") ? LOG_DEBUG
+							      : LOG_ERROR);
+		init_ready();
+		pod_main();
 	}
 	init_ready();
 	status = init_exec(pid1);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "common/error.h"
 
@@ -68,14 +69,40 @@ void pod_unlock(struct pod *p);
 /* True when another process holds the pod's lock (a probe, no change). */
 bool pod_lock_held_elsewhere(struct pod *p);
 /*
+ * The pid of the process that took the flock now held on p's directory,
+ * from /proc/locks (the kernel records who locked, not who inherited the
+ * fd); 0 when no lock is held or it cannot be told.
+ */
+long pod_lock_holder(struct pod *p);
+/*
  * Re-finds p's state folder (path, state) from its open directory, after
  * someone else may have moved it; pod_lock() does this once it has the
  * lock. ENOENT when the pod was removed.
  */
 int pod_refresh(struct pod *p, struct error **err);
 
-/* Renames the pod to state `to`, keeping its fd and lock. */
+/*
+ * Renames the pod to state `to`, keeping its fd and lock; p must be
+ * locked. Moving into exited-garbage or garbage also sets the pod dir's
+ * mtime to now: that is when it was marked, for gc's grace period.
+ */
 int pod_move(struct pod *p, enum pod_state to, struct error **err);
+/* When the pod was moved to exited-garbage/garbage (the dir's mtime). */
+int pod_marked_time(struct pod *p, struct timespec *out, struct error **err);
+
+/*
+ * Waits until no other process holds p's lock (p itself must not hold
+ * it): 0, or -1 with err code ETIMEDOUT after timeout_ms (< 0: forever).
+ */
+int pod_wait_unlocked(struct pod *p, long long timeout_ms, struct error **err);
+
+/*
+ * Deletes a locked pod in exited-garbage/ or garbage/ from disk. Never
+ * crosses into another file system: something still mounted beneath the
+ * pod (a host volume's bind mount) makes it fail instead of deleting
+ * through the mount. Symlinks are removed, not followed.
+ */
+int pod_destroy(struct pod *p, struct error **err);
 
 /*
  * Files inside the pod dir, by name relative to it: written to a temp name,
@@ -85,6 +112,14 @@ int pod_write_file(struct pod *p, const char *name, const void *data,
 		   size_t len, struct error **err);
 char *pod_read_file(struct pod *p, const char *name, size_t max,
 		    size_t *len_out, struct error **err);
+
+/*
+ * Removes what pod_create() leaves when it dies between making its hidden
+ * embryo/.<uuid> and renaming it into place: such directories older than a
+ * minute whose lock is free. *removed counts them.
+ */
+int pod_remove_stale_embryos(const char *dir, unsigned *removed,
+			     struct error **err);
 
 /* Closes, unlocks and frees; NULL is fine. */
 void pod_free(struct pod *p);

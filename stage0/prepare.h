@@ -33,6 +33,12 @@ void run_options_free(struct run_options *o);
 int pod_prepare(const struct global_options *g, const struct run_options *o,
 		struct pod *p, struct error **err);
 
+/*
+ * Discards a pod whose preparation failed: undoes its mounts (if any),
+ * moves it to garbage/ and removes it. p stays allocated for the caller.
+ */
+int pod_prepare_discard(struct pod *p, struct error **err);
+
 /* --uuid-file-save, if given: writes p's UUID there. */
 int run_options_save_uuid(const struct run_options *o, const struct pod *p,
 			  struct error **err);

@@ -11,7 +11,7 @@ packages=(
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
 	# the virtual test host, baselines and test tools
 	qemu-system-x86 busybox-static iproute2 python3 procps psmisc time bc
-	gnupg skopeo umoci docker-registry crun hyperfine
+	gnupg skopeo umoci docker-registry crun hyperfine jq attr file
 	# lint
 	clang-format cppcheck shellcheck
 )

@@ -197,7 +197,7 @@ static void test_find_command(void **state)
 	find_bad(ARGV("tpod"), 1, "tpod needs a subcommand: list, rm");
 	find_bad(ARGV("tpod", "frob"), 2,
 		 "unknown command \"tpod frob\" (tpod has: list, rm)");
-	find_bad(ARGV("list"), 1, "unknown command \"list\"");
+	find_bad(ARGV("frobnicate"), 1, "unknown command \"frobnicate\"");
 	find_bad(ARGV(""), 1, "unknown command \"\"");
 }
 

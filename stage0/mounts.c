@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "stage0/mounts.h"
+
+#include "common/cleanup.h"
+#include "stage0/pod_cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* mkdir -p of an absolute path; the mode of the directories made. */
+static int mounts_mkdir_p(const char *path, mode_t mode, struct error **err)
+{
+	cleanup_free char *copy = strdup(path);
+
+	if (!copy)
+		return error_set(err, ENOMEM, "out of memory");
+	for (char *s = copy + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return error_set_errno(err, "create directory %s",
+					       copy);
+		*s = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return error_set_errno(err, "create directory %s", copy);
+	return 0;
+}
+
+/*
+ * overlayfs takes its layers in a comma-separated option string where ':'
+ * separates lower layers and '\' escapes (Documentation/filesystems/
+ * overlayfs.rst); refuse such paths rather than escape them.
+ */
+static int mounts_check_option_path(const char *path, struct error **err)
+{
+	if (strpbrk(path, ",:\\"))
+		return error_set(err, EINVAL,
+				 "path %s holds ',', ':' or '\\', which an "
+				 "overlay mount cannot take; use a --dir "
+				 "without them",
+				 path);
+	return 0;
+}
+
+/* Tree IDs name a directory in the store: no '/' and no dot names. */
+static bool mounts_tree_id_valid(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (len == 0 || len > 255 || id[0] == '.')
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		      *c == '-' || *c == '_' || *c == '.' || *c == ':'))
+			return false;
+	return true;
+}
+
+static int mounts_overlay(struct pod *p, const struct mounts_app *app,
+			  struct error **err)
+{
+	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
+	cleanup_free char *target = NULL, *opts = NULL;
+	struct stat st;
+
+	if (!mounts_tree_id_valid(app->tree))
+		return error_set(err, EINVAL,
+				 "app %s: bad tree ID in stage0.json",
+				 app->name);
+	/* The store's layout (images/store.h): cas/trees/<id>/rootfs. */
+	if (asprintf(&lower, "%s/cas/trees/%s/rootfs", p->dir, app->tree) < 0 ||
+	    asprintf(&upper, "%s/overlay/%s/upper", p->path, app->name) < 0 ||
+	    asprintf(&work, "%s/overlay/%s/work", p->path, app->name) < 0 ||
+	    asprintf(&target, "%s/stage1/shared/apps/%s/rootfs", p->path,
+		     app->name) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (stat(lower, &st) < 0)
+		return error_set_errno(err,
+				       "app %s: image tree %s (removed from "
+				       "the store?)",
+				       app->name, lower);
+	if (mounts_check_option_path(lower, err) < 0 ||
+	    mounts_check_option_path(upper, err) < 0 ||
+	    mounts_check_option_path(work, err) < 0)
+		return error_wrap(err, "app %s", app->name);
+	if (mounts_mkdir_p(upper, 0755, err) < 0 ||
+	    mounts_mkdir_p(work, 0700, err) < 0 ||
+	    mounts_mkdir_p(target, 0755, err) < 0)
+		return error_wrap(err, "app %s", app->name);
+	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
+		     work) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (mount("overlay", target, "overlay", MS_NODEV, opts) < 0)
+		return error_set_errno(err, "app %s: mount overlay on %s",
+				       app->name, target);
+	return 0;
+}
+
+static int mounts_volume(struct pod *p, const struct mounts_volume *v,
+			 struct error **err)
+{
+	cleanup_free char *target = NULL;
+	struct stat st;
+
+	if (v->source[0] != '/')
+		return error_set(err, EINVAL,
+				 "volume %s: source %s is not an absolute path",
+				 v->name, v->source);
+	if (stat(v->source, &st) < 0)
+		return error_set_errno(err, "volume %s: source %s", v->name,
+				       v->source);
+	if (asprintf(&target, "%s/stage1/shared/volumes/%s", p->path, v->name) <
+	    0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (S_ISDIR(st.st_mode)) {
+		if (mounts_mkdir_p(target, 0755, err) < 0)
+			return error_wrap(err, "volume %s", v->name);
+	} else {
+		cleanup_free char *parent = strdup(target);
+		cleanup_close int fd = -1;
+
+		if (!parent)
+			return error_set(err, ENOMEM, "out of memory");
+		*strrchr(parent, '/') = '\0';
+		if (mounts_mkdir_p(parent, 0755, err) < 0)
+			return error_wrap(err, "volume %s", v->name);
+		fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return error_set_errno(err, "volume %s: create %s",
+					       v->name, target);
+	}
+	if (mount(v->source, target, NULL, MS_BIND, NULL) < 0)
+		return error_set_errno(err, "volume %s: bind %s on %s", v->name,
+				       v->source, target);
+	/* A bind's flags change only by a remount (mount(2), MS_REMOUNT). */
+	if (v->readonly && mount(NULL, target, NULL,
+				 MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+		int saved = errno;
+
+		umount2(target, MNT_DETACH);
+		errno = saved;
+		return error_set_errno(err, "volume %s: make %s read-only",
+				       v->name, target);
+	}
+	return 0;
+}
+
+int mounts_setup(struct pod *p, const struct mounts_app *apps, size_t napps,
+		 const struct mounts_volume *vols, size_t nvols, bool overlay,
+		 struct error **err)
+{
+	for (size_t i = 0; overlay && i < napps; i++)
+		if (mounts_overlay(p, &apps[i], err) < 0)
+			goto fail;
+	for (size_t i = 0; i < nvols; i++)
+		if (mounts_volume(p, &vols[i], err) < 0)
+			goto fail;
+	return 0;
+fail:
+	pod_cleanup_mounts(p->path, NULL);
+	return -1;
+}

@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The pod supervisor (docs/pods.md "Running a pod", docs/protocol.md).
+ *
+ * One process, one epoll loop: a signalfd (stop signals, SIGCHLD for the
+ * VMM, SIGWINCH), the control listener and connection (stage1/vsock_1024),
+ * the stdio relay (stage1/vsock_1025, relay.c), the VMM's console pipe and
+ * a timer for the stop timeout. Everything the guest sends is decoded by
+ * ctl_guest_msg_decode(); anything malformed stops the pod.
+ */
+#include "stage0/supervisor.h"
+
+#include "common/cleanup.h"
+#include "common/ctl.h"
+#include "common/log.h"
+#include "stage0/cgroup.h"
+#include "stage0/mounts.h"
+#include "stage0/pod_cleanup.h"
+#include "stage0/relay.h"
+#include "stage0/stage1.h"
+#include "stage0/supervisor_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The guest has the stop timeout; the VMM this much more to power off. */
+#define SUP_STOP_MARGIN_MS 5000
+/* After the VMM ended: how long its stdio may take to drain. */
+#define SUP_DRAIN_MS 5000
+/* A hostile guest that never reads cannot block us longer on a write. */
+#define SUP_SEND_TIMEOUT_S 10
+
+enum sup_tag {
+	TAG_SIGNAL = 1,
+	TAG_CTL_LISTEN,
+	TAG_CTL_CONN,
+	TAG_RELAY,
+	TAG_CONSOLE,
+	TAG_TIMER,
+};
+
+struct sup {
+	const struct global_options *g;
+	struct pod *p;
+	struct supervisor_config cfg; /* stage0.json, the pod frame */
+	struct stage1 stage1;
+	char *cgroup;
+	/* run time */
+	int epfd, sigfd, ctl_listen, ctl_fd, console_fd, console_log, timer_fd;
+	struct relay *relay;
+	struct ctl_reader ctl_in;
+	bool hello_done, pod_exited, ready;
+	pid_t vmm_pid;
+	int vmm_wait_status;
+	bool vmm_exited;
+	bool stopping;	     /* stop sent (or the VMM was told to end) */
+	bool killed_by_us;   /* we SIGKILLed the VMM */
+	bool stop_requested; /* by a signal or ^]^]^] */
+	int failed_app;	     /* first app that failed, or -1 */
+	char started_at[SUPERVISOR_TIME_MAX], exited_at[SUPERVISOR_TIME_MAX];
+	char reason[256];
+	int exit_status;
+};
+
+static int sup_write_state(struct sup *s, struct error **err)
+{
+	const struct supervisor_state st = {
+		.started = s->started_at,
+		.supervisor_pid = getpid(),
+		.vmm_pid = s->vmm_pid,
+		.ready = s->ready,
+		.exited = s->exited_at[0] ? s->exited_at : NULL,
+		.exit_status = s->exit_status,
+		.reason = s->reason,
+	};
+
+	return supervisor_state_write(s->p, &s->cfg, &st, err);
+}
+
+/* A state.json that fails to update is logged, never fatal. */
+static void sup_state_changed(struct sup *s)
+{
+	cleanup_error struct error *err = NULL;
+
+	if (sup_write_state(s, &err) < 0)
+		log_warn("pod %s: update state.json: %s", s->p->uuid,
+			 err->message);
+}
+
+/* ---- setup */
+
+static int sup_epoll_add(struct sup *s, int fd, uint32_t events, int tag)
+{
+	struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)tag};
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * Listens on stage1/<name>. The path is reached through /proc/self/fd so
+ * that a long --dir cannot overflow sun_path.
+ */
+static int sup_listen(struct sup *s, const char *name, struct error **err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path),
+		 "/proc/self/fd/%d/stage1/%s", s->p->dirfd, name);
+	if (unlink(addr.sun_path) < 0 && errno != ENOENT)
+		return error_set_errno(err, "remove stale socket stage1/%s",
+				       name);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return error_set_errno(err, "socket for stage1/%s", name);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, 64) < 0) {
+		error_set_errno(err, "listen on %s/stage1/%s", s->p->path,
+				name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void sup_unlink_sockets(struct sup *s)
+{
+	static const char *const names[] = {"vsock", "vsock_1024",
+					    "vsock_1025"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "stage1/%s", names[i]);
+		unlinkat(s->p->dirfd, path, 0);
+	}
+}
+
+static int sup_start_vmm(struct sup *s, struct error **err)
+{
+	const struct stage1_vm vm = {
+		.memory_mib = s->cfg.memory_mib,
+		.cpus = s->cfg.cpus,
+		.debug = s->g->debug,
+		.cgroup = s->cgroup,
+	};
+
+	s->console_log = openat(s->p->dirfd, "stage1/console.log",
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (s->console_log < 0)
+		return error_set_errno(err, "create stage1/console.log");
+	if (stage1_start(&s->stage1, s->p, &vm, &s->vmm_pid, &s->console_fd,
+			 err) < 0)
+		return -1;
+	log_debug("pod %s: started %s (pid %d)", s->p->uuid, s->stage1.vmm,
+		  (int)s->vmm_pid);
+	return 0;
+}
+
+static int sup_write_pid(struct sup *s, struct error **err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d\n", (int)s->vmm_pid);
+
+	return pod_write_file(s->p, "pid", buf, (size_t)len, err);
+}
+
+/* ---- the control connection */
+
+static int sup_send(struct sup *s, struct json_object *msg)
+{
+	int r = s->ctl_fd >= 0 ? ctl_write_json(s->ctl_fd, msg) : -ENOTCONN;
+
+	json_object_put(msg);
+	if (r < 0)
+		log_debug("pod %s: send to the guest: %s", s->p->uuid,
+			  strerror(-r));
+	return r;
+}
+
+static void sup_kill_vmm(struct sup *s, int sig)
+{
+	if (s->vmm_pid > 0 && !s->vmm_exited) {
+		kill(s->vmm_pid, sig);
+		if (sig == SIGKILL)
+			s->killed_by_us = true;
+	}
+}
+
+/* The first failure's reason sticks; a later one is a consequence. */
+static void sup_fail(struct sup *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void sup_fail(struct sup *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void sup_arm_timer(struct sup *s, unsigned ms)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_sec = ms / 1000,
+			     .tv_nsec = (long)(ms % 1000) * 1000000},
+	};
+
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(s->timer_fd, 0, &its, NULL);
+}
+
+/*
+ * Asks the guest to stop its apps (SIGTERM, then SIGKILL after the
+ * timeout); the VMM is killed if the guest has not powered off by the
+ * timeout plus a margin. Before the guest said hello there is nobody to
+ * ask: the VMM is told to end (SIGTERM stops its vCPUs cleanly).
+ */
+static void sup_stop(struct sup *s)
+{
+	struct json_object *msg;
+
+	if (s->stopping || s->vmm_exited)
+		return;
+	s->stopping = true;
+	if (!s->hello_done) {
+		sup_kill_vmm(s, SIGTERM);
+		sup_arm_timer(s, SUP_STOP_MARGIN_MS);
+		return;
+	}
+	msg = ctl_msg_new("stop");
+	if (msg)
+		json_object_object_add(
+			msg, "timeout_ms",
+			json_object_new_int64(s->cfg.stop_timeout_ms));
+	if (!msg || sup_send(s, msg) < 0)
+		sup_kill_vmm(s, SIGTERM);
+	sup_arm_timer(s, s->cfg.stop_timeout_ms + SUP_STOP_MARGIN_MS);
+}
+
+static void sup_protocol_error(struct sup *s, const char *what)
+{
+	log_error("pod %s: protocol error: %s; stopping the pod", s->p->uuid,
+		  what);
+	sup_fail(s, "protocol error: %s", what);
+	/* A guest that breaks the protocol gets no say in how it ends. */
+	sup_kill_vmm(s, SIGKILL);
+	s->stopping = true;
+}
+
+static void sup_close_ctl(struct sup *s)
+{
+	if (s->ctl_fd < 0)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->ctl_fd, NULL);
+	close(s->ctl_fd);
+	s->ctl_fd = -1;
+}
+
+static struct supervisor_app *sup_find_app(struct sup *s, const char *name)
+{
+	for (size_t i = 0; i < s->cfg.napps; i++)
+		if (!strcmp(s->cfg.apps[i].name, name))
+			return &s->cfg.apps[i];
+	return NULL;
+}
+
+static void sup_send_resize(struct sup *s)
+{
+	const char *app = s->relay ? relay_tty_app(s->relay) : NULL;
+	struct json_object *msg;
+	unsigned rows, cols;
+
+	if (!app || !s->hello_done ||
+	    !relay_window_size(s->relay, &rows, &cols))
+		return;
+	msg = ctl_msg_new("resize");
+	if (!msg)
+		return;
+	json_object_object_add(msg, "app", json_object_new_string(app));
+	json_object_object_add(msg, "rows", json_object_new_int((int)rows));
+	json_object_object_add(msg, "cols", json_object_new_int((int)cols));
+	sup_send(s, msg);
+}
+
+static void sup_on_hello(struct sup *s, const struct ctl_guest_msg *m)
+{
+	struct json_object *msg;
+
+	if (m->version != CTL_VERSION) {
+		char what[96];
+
+		msg = ctl_msg_new("error");
+		if (msg) {
+			json_object_object_add(
+				msg, "message",
+				json_object_new_string("unsupported version"));
+			sup_send(s, msg);
+		}
+		snprintf(what, sizeof(what),
+			 "the guest speaks version %u, we speak %d", m->version,
+			 CTL_VERSION);
+		sup_protocol_error(s, what);
+		return;
+	}
+	msg = ctl_msg_new("hello");
+	if (!msg) {
+		sup_protocol_error(s, "out of memory");
+		return;
+	}
+	json_object_object_add(msg, "version",
+			       json_object_new_int(CTL_VERSION));
+	if (sup_send(s, msg) < 0 ||
+	    sup_send(s, json_object_get(s->cfg.pod_frame)) < 0) {
+		sup_protocol_error(s, "cannot send the pod to the guest");
+		return;
+	}
+	s->hello_done = true;
+	sup_send_resize(s);
+}
+
+static bool sup_apps_running(const struct sup *s)
+{
+	for (size_t i = 0; i < s->cfg.napps; i++)
+		if (!s->cfg.apps[i].exited)
+			return true;
+	return false;
+}
+
+static void sup_on_app_exited(struct sup *s, struct supervisor_app *a,
+			      const struct ctl_guest_msg *m)
+{
+	a->exited = true;
+	a->status = m->status;
+	a->signal = m->signal;
+	a->oom = m->oom;
+	supervisor_now(a->exited_at);
+	if (a->oom)
+		log_error("pod %s: app %s was killed by the guest's OOM "
+			  "killer: out of memory",
+			  s->p->uuid, a->name);
+	if (!supervisor_app_failed(a) || s->failed_app >= 0)
+		return;
+	s->failed_app = (int)(a - s->cfg.apps);
+	/* rkt: an app that fails stops the whole pod. */
+	if (sup_apps_running(s))
+		sup_stop(s);
+}
+
+static void sup_on_message(struct sup *s, const struct ctl_guest_msg *m)
+{
+	struct supervisor_app *a = NULL;
+	char escaped[512];
+
+	if (!s->hello_done && m->type != CTL_GUEST_HELLO) {
+		sup_protocol_error(s, "the first message is not hello");
+		return;
+	}
+	if ((m->type == CTL_GUEST_APP_STARTED ||
+	     m->type == CTL_GUEST_APP_EXITED) &&
+	    !(a = sup_find_app(s, m->app))) {
+		sup_protocol_error(s, "a message about an app the pod lacks");
+		return;
+	}
+	switch (m->type) {
+	case CTL_GUEST_HELLO:
+		if (s->hello_done)
+			sup_protocol_error(s, "a second hello");
+		else
+			sup_on_hello(s, m);
+		return;
+	case CTL_GUEST_READY:
+		s->ready = true;
+		break;
+	case CTL_GUEST_APP_STARTED:
+		if (a->started) {
+			sup_protocol_error(s, "an app started twice");
+			return;
+		}
+		a->started = true;
+		a->pid = m->pid;
+		supervisor_now(a->started_at);
+		break;
+	case CTL_GUEST_APP_EXITED:
+		if (a->exited) {
+			sup_protocol_error(s, "an app exited twice");
+			return;
+		}
+		sup_on_app_exited(s, a, m);
+		break;
+	case CTL_GUEST_ERROR:
+		/* guest: message <= CTL_MESSAGE_MAX, printed escaped */
+		log_escape(escaped, sizeof(escaped), m->message,
+			   strlen(m->message));
+		if (m->app[0])
+			log_error("pod %s: app %s: %s", s->p->uuid, m->app,
+				  escaped);
+		else
+			log_error("pod %s: %s", s->p->uuid, escaped);
+		return;
+	case CTL_GUEST_POD_EXITED:
+		s->pod_exited = true;
+		/* The guest powers off once we close (docs/protocol.md). */
+		sup_close_ctl(s);
+		break;
+	}
+	sup_state_changed(s);
+}
+
+static void sup_ctl_accept(struct sup *s)
+{
+	int fd;
+
+	while ((fd = accept4(s->ctl_listen, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		struct timeval tv = {.tv_sec = SUP_SEND_TIMEOUT_S};
+
+		if (s->ctl_fd >= 0 || s->hello_done || s->stopping) {
+			/* Exactly one control connection per pod. */
+			close(fd);
+			log_warn("pod %s: refused a second control connection "
+				 "from the guest",
+				 s->p->uuid);
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		s->ctl_fd = fd;
+		if (sup_epoll_add(s, fd, EPOLLIN, TAG_CTL_CONN) < 0) {
+			sup_close_ctl(s);
+			sup_protocol_error(s, "cannot watch the control "
+					      "connection");
+		}
+	}
+}
+
+/* Reads and handles what the guest sent; false once the connection ended. */
+static bool sup_ctl_read(struct sup *s)
+{
+	uint8_t buf[65536];
+	ssize_t n;
+
+	while (s->ctl_fd >= 0) {
+		const uint8_t *payload;
+		struct ctl_guest_msg m;
+		uint8_t kind;
+		size_t len;
+		int got;
+
+		n = recv(s->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0) {
+			sup_close_ctl(s);
+			return false;
+		}
+		if (ctl_reader_feed(&s->ctl_in, buf, (size_t)n) < 0) {
+			sup_protocol_error(s, "out of memory");
+			sup_close_ctl(s);
+			return false;
+		}
+		while (s->ctl_fd >= 0 &&
+		       (got = ctl_reader_next(&s->ctl_in, &kind, &payload,
+					      &len)) != 0) {
+			if (got < 0 ||
+			    ctl_guest_msg_decode(kind, payload, len, &m) < 0) {
+				sup_protocol_error(s,
+						   "malformed control frame");
+				sup_close_ctl(s);
+				return false;
+			}
+			sup_on_message(s, &m);
+		}
+	}
+	return false;
+}
+
+/* ---- console, signals, the loop */
+
+static void sup_console_read(struct sup *s)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(s->console_fd, buf, sizeof(buf))) > 0) {
+		if (write(s->console_log, buf, (size_t)n) < 0)
+			log_debug("write console.log: %s", strerror(errno));
+		if (s->g->debug && write(STDERR_FILENO, buf, (size_t)n) < 0)
+			log_debug("show the console: %s", strerror(errno));
+	}
+	if (n == 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->console_fd, NULL);
+		close(s->console_fd);
+		s->console_fd = -1;
+	}
+}
+
+static void sup_on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: {
+			int st;
+
+			if (!s->vmm_exited &&
+			    waitpid(s->vmm_pid, &st, WNOHANG) == s->vmm_pid) {
+				s->vmm_exited = true;
+				s->vmm_wait_status = st;
+			}
+			break;
+		}
+		case SIGWINCH:
+			sup_send_resize(s);
+			break;
+		default:
+			if (s->stop_requested) {
+				log_warn("pod %s: second signal: killing the "
+					 "VM",
+					 s->p->uuid);
+				sup_kill_vmm(s, SIGKILL);
+			} else {
+				s->stop_requested = true;
+				sup_stop(s);
+			}
+			break;
+		}
+	}
+}
+
+static void sup_loop(struct sup *s)
+{
+	while (!s->vmm_exited) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(s->epfd, evs, (int)ARRAY_SIZE(evs), -1);
+
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case TAG_SIGNAL:
+				sup_on_signal(s);
+				break;
+			case TAG_CTL_LISTEN:
+				sup_ctl_accept(s);
+				break;
+			case TAG_CTL_CONN:
+				sup_ctl_read(s);
+				break;
+			case TAG_RELAY: {
+				cleanup_error struct error *err = NULL;
+				int ev = relay_process(s->relay, &err);
+
+				if (ev < 0) {
+					sup_protocol_error(s, err->message);
+				} else {
+					if (ev & RELAY_TTY_OPENED)
+						sup_send_resize(s);
+					if (ev & RELAY_ESCAPE) {
+						s->stop_requested = true;
+						sup_fail(s, "stopped");
+						sup_kill_vmm(s, SIGTERM);
+						sup_arm_timer(
+							s, SUP_STOP_MARGIN_MS);
+					}
+				}
+				break;
+			}
+			case TAG_CONSOLE:
+				sup_console_read(s);
+				break;
+			case TAG_TIMER: {
+				uint64_t ticks;
+
+				if (read(s->timer_fd, &ticks, sizeof(ticks)) <
+				    0)
+					break;
+				log_warn("pod %s: did not stop in time: "
+					 "killing the VM",
+					 s->p->uuid);
+				sup_kill_vmm(s, SIGKILL);
+				break;
+			}
+			}
+		}
+	}
+}
+
+/* How the VMM ended, for a pod whose apps did not all report. */
+static void sup_vmm_failure(struct sup *s)
+{
+	int st = s->vmm_wait_status;
+
+	if (s->stop_requested) {
+		sup_fail(s, "stopped");
+	} else if (WIFSIGNALED(st)) {
+		if (s->killed_by_us)
+			sup_fail(s, "vmm killed");
+		else
+			sup_fail(s, "vmm killed: signal %d (%s)", WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+	} else if (WEXITSTATUS(st) == 0) {
+		if (stage1_console_panicked(s->p))
+			sup_fail(s, "guest kernel panic");
+		else
+			sup_fail(s, "vmm crashed: the guest powered off before "
+				    "its apps ended");
+	} else if (WEXITSTATUS(st) == 3) {
+		sup_fail(s, "vmm crashed: guest triple fault");
+	} else if (WEXITSTATUS(st) == 127) {
+		sup_fail(s, "vmm crashed: could not start cocoon-vmm");
+	} else if (WEXITSTATUS(st) > 128) {
+		sup_fail(s, "vmm killed: signal %d (%s)", WEXITSTATUS(st) - 128,
+			 strsignal(WEXITSTATUS(st) - 128));
+	} else {
+		sup_fail(s, "vmm crashed: exit status %d", WEXITSTATUS(st));
+	}
+}
+
+/* Decides the exit status and the reason (docs/pods.md). */
+static void sup_conclude(struct sup *s)
+{
+	bool all_reported = !sup_apps_running(s);
+
+	supervisor_now(s->exited_at);
+	if (!all_reported) {
+		sup_vmm_failure(s);
+		s->exit_status = 1;
+	} else if (s->reason[0] && strncmp(s->reason, "stopped", 7)) {
+		/* A protocol error after every app reported: still a failure. */
+		s->exit_status = 1;
+	} else if (s->cfg.napps == 1) {
+		s->exit_status = supervisor_app_code(&s->cfg.apps[0]);
+	} else {
+		s->exit_status = s->failed_app >= 0
+					 ? supervisor_app_code(
+						   &s->cfg.apps[s->failed_app])
+					 : 0;
+	}
+	if (!s->reason[0]) {
+		int f = s->failed_app;
+
+		if (s->stop_requested)
+			sup_fail(s, "stopped");
+		else if (f >= 0 && s->cfg.apps[f].oom)
+			sup_fail(s, "out of memory: %s", s->cfg.apps[f].name);
+		else if (f >= 0)
+			sup_fail(s, "app failed: %s", s->cfg.apps[f].name);
+		else
+			sup_fail(s, "apps exited");
+	}
+	if (!all_reported && !s->stop_requested) {
+		if (!s->g->debug)
+			stage1_show_vmm_messages(s->p);
+		log_error("pod %s failed: %s (see %s/stage1/console.log)",
+			  s->p->uuid, s->reason, s->p->path);
+	}
+}
+
+/* ---- teardown */
+
+static void sup_teardown(struct sup *s)
+{
+	cleanup_error struct error *err = NULL;
+
+	if (s->vmm_pid > 0 && !s->vmm_exited) {
+		int st;
+
+		sup_kill_vmm(s, SIGKILL);
+		while (waitpid(s->vmm_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		s->vmm_exited = true;
+		s->vmm_wait_status = st;
+	}
+	if (s->console_fd >= 0) {
+		sup_console_read(s);
+		if (s->console_fd >= 0)
+			close(s->console_fd);
+	}
+	relay_free(s->relay);
+	s->relay = NULL;
+	sup_close_ctl(s);
+	if (s->ctl_listen >= 0)
+		close(s->ctl_listen);
+	sup_unlink_sockets(s);
+	if (pod_cleanup(s->p, &err) < 0) {
+		log_error("pod %s: teardown: %s (`cocoon gc` retries)",
+			  s->p->uuid, err->message);
+		error_free(&err);
+	}
+}
+
+static void sup_free(struct sup *s)
+{
+	supervisor_config_free(&s->cfg);
+	stage1_free(&s->stage1);
+	free(s->cgroup);
+	ctl_reader_free(&s->ctl_in);
+	if (s->console_log >= 0)
+		close(s->console_log);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+}
+
+/* Everything up to a running VMM; on failure nothing has been started. */
+static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
+			   struct error **err)
+{
+	struct mounts_app apps[SUPERVISOR_APPS_MAX];
+	struct mounts_volume vols[SUPERVISOR_VOLUMES_MAX];
+	int listen_1025;
+
+	for (size_t i = 0; i < s->cfg.napps; i++)
+		apps[i] = (struct mounts_app){s->cfg.apps[i].name,
+					      s->cfg.apps[i].tree};
+	for (size_t i = 0; i < s->cfg.nvols; i++)
+		vols[i] = (struct mounts_volume){s->cfg.vols[i].name,
+						 s->cfg.vols[i].source,
+						 s->cfg.vols[i].readonly};
+	if (mounts_setup(s->p, apps, s->cfg.napps, vols, s->cfg.nvols,
+			 s->cfg.overlay, err) < 0)
+		return -1;
+	if (cgroup_pod_create(s->p->uuid, s->cfg.memory_mib, s->cfg.cpus,
+			      &s->cgroup, err) < 0)
+		return -1;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	s->sigfd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (s->epfd < 0 || s->sigfd < 0 || s->timer_fd < 0)
+		return error_set_errno(err, "set up the event loop");
+	if (mkdirat(s->p->dirfd, "stage1", 0755) < 0 && errno != EEXIST)
+		return error_set_errno(err, "create %s/stage1", s->p->path);
+	s->ctl_listen = sup_listen(s, "vsock_1024", err);
+	if (s->ctl_listen < 0)
+		return -1;
+	listen_1025 = sup_listen(s, "vsock_1025", err);
+	if (listen_1025 < 0)
+		return -1;
+	if (relay_new(listen_1025, s->cfg.interactive, &s->relay, err) < 0)
+		return -1;
+	if (sup_epoll_add(s, s->sigfd, EPOLLIN, TAG_SIGNAL) < 0 ||
+	    sup_epoll_add(s, s->ctl_listen, EPOLLIN, TAG_CTL_LISTEN) < 0 ||
+	    sup_epoll_add(s, relay_fd(s->relay), EPOLLIN, TAG_RELAY) < 0 ||
+	    sup_epoll_add(s, s->timer_fd, EPOLLIN, TAG_TIMER) < 0)
+		return error_set_errno(err, "set up the event loop");
+	if (sup_start_vmm(s, err) < 0)
+		return -1;
+	if (sup_epoll_add(s, s->console_fd, EPOLLIN, TAG_CONSOLE) < 0)
+		return error_set_errno(err, "watch the VMM's console");
+	return 0;
+}
+
+int pod_supervise(const struct global_options *g, struct pod *p,
+		  struct error **err)
+{
+	struct sup s = {
+		.g = g,
+		.p = p,
+		.epfd = -1,
+		.sigfd = -1,
+		.ctl_listen = -1,
+		.ctl_fd = -1,
+		.console_fd = -1,
+		.console_log = -1,
+		.timer_fd = -1,
+		.failed_app = -1,
+	};
+	sigset_t sigs, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+	int status = -1;
+
+	/* Blocked from the start, so that no stop signal is lost. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	ctl_reader_init(&s.ctl_in);
+
+	if (stage1_find(&s.stage1, err) < 0 ||
+	    supervisor_config_load(p, &s.cfg, err) < 0) {
+		error_wrap(err, "run pod %s", p->uuid);
+		goto out;
+	}
+	if (pod_move(p, POD_RUN, err) < 0) {
+		error_wrap(err, "run pod %s", p->uuid);
+		goto out;
+	}
+	supervisor_now(s.started_at);
+	if (sup_write_state(&s, err) < 0 ||
+	    sup_prepare_run(&s, &sigs, err) < 0) {
+		cleanup_error struct error *err2 = NULL;
+
+		error_wrap(err, "run pod %s", p->uuid);
+		sup_teardown(&s);
+		/* It never ran: out of run/, for gc to remove. */
+		if (pod_move(p, POD_GARBAGE, &err2) < 0)
+			log_warn("%s", err2->message);
+		goto out;
+	}
+	if (sup_write_pid(&s, err) < 0) {
+		log_warn("pod %s: %s", p->uuid, (*err)->message);
+		error_free(err);
+	}
+	sup_state_changed(&s);
+	sup_loop(&s);
+	/* The VMM is gone: take what it left in the sockets. */
+	sup_ctl_read(&s);
+	relay_drain(s.relay, SUP_DRAIN_MS);
+	sup_teardown(&s);
+	sup_conclude(&s);
+	sup_state_changed(&s);
+	status = s.exit_status;
+	pod_unlock(p);
+out:
+	sup_free(&s);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
+}
