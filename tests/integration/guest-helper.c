@@ -17,14 +17,18 @@
 #include <linux/vm_sockets.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +264,95 @@ static int cmd_caps(int argc, char **argv)
 	return 0;
 }
 
+/* ---- xattrs and shared mmap: the guest side of test_9p_torture.sh */
+
+static int cmd_xattr_set(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	if (setxattr(argv[1], argv[2], argv[3], strlen(argv[3]), 0) < 0)
+		return helper_fail("setxattr", argv[2]);
+	return 0;
+}
+
+/* Prints the value and a newline. */
+static int cmd_xattr_get(int argc, char **argv)
+{
+	char value[65536];
+	ssize_t n;
+
+	if (argc != 3)
+		return 2;
+	n = getxattr(argv[1], argv[2], value, sizeof(value));
+	if (n < 0)
+		return helper_fail("getxattr", argv[2]);
+	fwrite(value, 1, (size_t)n, stdout);
+	fputc('\n', stdout);
+	return 0;
+}
+
+/* One name per line, in the order the file system gives. */
+static int cmd_xattr_list(int argc, char **argv)
+{
+	char names[65536];
+	ssize_t n;
+
+	if (argc != 2)
+		return 2;
+	n = listxattr(argv[1], names, sizeof(names));
+	if (n < 0)
+		return helper_fail("listxattr", argv[1]);
+	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(names + off) + 1)
+		printf("%s\n", names + off);
+	return 0;
+}
+
+static int cmd_xattr_remove(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	if (removexattr(argv[1], argv[2]) < 0)
+		return helper_fail("removexattr", argv[2]);
+	return 0;
+}
+
+/* mmap-write FILE OFFSET TEXT: TEXT into FILE at OFFSET through a shared
+ * mapping (the file is extended first if it is shorter), msync(MS_SYNC). */
+static int cmd_mmap_write(int argc, char **argv)
+{
+	long off, page = sysconf(_SC_PAGESIZE);
+	size_t len, map_len;
+	off_t map_off;
+	struct stat st;
+	char *map;
+	int fd;
+
+	if (argc != 4 || helper_number(argv[2], &off) < 0 || off < 0)
+		return 2;
+	len = strlen(argv[3]);
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0)
+		return helper_fail("open", argv[1]);
+	if (fstat(fd, &st) < 0)
+		return helper_fail("stat", argv[1]);
+	if (st.st_size < off + (off_t)len &&
+	    ftruncate(fd, off + (off_t)len) < 0)
+		return helper_fail("extend", argv[1]);
+	map_off = (off_t)(off - off % page);
+	map_len = (size_t)(off - map_off) + len;
+	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   map_off);
+	if (map == MAP_FAILED)
+		return helper_fail("mmap", argv[1]);
+	memcpy(map + (off - map_off), argv[3], len);
+	if (msync(map, map_len, MS_SYNC) < 0)
+		return helper_fail("msync", argv[1]);
+	munmap(map, map_len);
+	close(fd);
+	printf("mmap_write=%zu\n", len);
+	return 0;
+}
+
 /* ---- vsock: the guest side of tests/integration/test_virtio_vsock.sh */
 
 /* Deterministic bytes from a seed (xorshift64). */
@@ -465,6 +558,367 @@ static int cmd_vsock_send(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
+/*
+ * ---- bench/vsock: bulk transfers, ping-pong and a command agent.
+ *
+ * Addresses: "vsock:CID:PORT" (connect), "vsock:PORT" (listen, any CID),
+ * "unix:PATH" (both; the host-local baseline runs these same commands on
+ * the host) and "hybrid:PATH:PORT" (connect: a cocoon-vmm --vsock PATH
+ * from the host side, "CONNECT PORT\n" and its "OK" line).
+ */
+
+static double helper_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int helper_unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/* Reads the hybrid handshake's answer, one byte at a time (never past
+ * its newline: what follows is the stream). */
+static int helper_hybrid_ok(int fd)
+{
+	char line[64];
+	size_t n = 0;
+
+	while (n < sizeof(line) - 1) {
+		if (read(fd, line + n, 1) != 1)
+			break;
+		if (line[n++] == '\n') {
+			line[n] = '\0';
+			if (!strncmp(line, "OK ", 3))
+				return 0;
+			break;
+		}
+	}
+	errno = ECONNREFUSED;
+	return -1;
+}
+
+static int helper_connect(const char *addr)
+{
+	char buf[160], req[32];
+	int fd = -1;
+
+	if (!strncmp(addr, "vsock:", 6)) {
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK};
+		unsigned int cid, port;
+
+		if (sscanf(addr + 6, "%u:%u", &cid, &port) != 2)
+			goto bad;
+		sa.svm_cid = cid;
+		sa.svm_port = port;
+		fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			goto fail;
+		return fd;
+	}
+	if (!strncmp(addr, "unix:", 5) || !strncmp(addr, "hybrid:", 7)) {
+		bool hybrid = addr[0] == 'h';
+		struct sockaddr_un sa;
+		char *colon;
+		int len;
+
+		snprintf(buf, sizeof(buf), "%s", addr + (hybrid ? 7 : 5));
+		colon = strrchr(buf, ':');
+		if (hybrid && !colon)
+			goto bad;
+		if (hybrid)
+			*colon = '\0';
+		if (helper_unix_addr(buf, &sa) < 0)
+			goto fail;
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			goto fail;
+		if (!hybrid)
+			return fd;
+		len = snprintf(req, sizeof(req), "CONNECT %s\n", colon + 1);
+		if (len >= (int)sizeof(req) ||
+		    write(fd, req, (size_t)len) != len ||
+		    helper_hybrid_ok(fd) < 0)
+			goto fail;
+		return fd;
+	}
+bad:
+	errno = EINVAL;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int helper_listen(const char *addr)
+{
+	long port;
+	int fd;
+
+	if (!strncmp(addr, "vsock:", 6))
+		return helper_number(addr + 6, &port) < 0
+			       ? -1
+			       : helper_vsock_listen(port);
+	if (!strncmp(addr, "unix:", 5)) {
+		struct sockaddr_un sa;
+
+		if (helper_unix_addr(addr + 5, &sa) < 0)
+			return -1;
+		unlink(addr + 5);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 ||
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(fd, 16) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static int helper_write_all(int fd, const void *p, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, (const char *)p + off, n - off);
+
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* vsock-bench-send ADDR BYTES: sends BYTES, then waits for the
+ * receiver's "received=N" and its close. The time is from connected to
+ * that answer: every byte has arrived. */
+static int cmd_bench_send(int argc, char **argv)
+{
+	static unsigned char buf[65536];
+	char ack[64] = "";
+	long bytes, sent = 0, acked = -1;
+	size_t got = 0;
+	double t0, t1;
+	ssize_t n;
+	int fd;
+
+	if (argc != 3 || helper_number(argv[2], &bytes) < 0 || bytes < 0)
+		return 2;
+	memset(buf, 0x5a, sizeof(buf));
+	fd = helper_connect(argv[1]);
+	if (fd < 0)
+		return helper_fail("connect", argv[1]);
+	t0 = helper_now();
+	while (sent < bytes) {
+		size_t k = (size_t)(bytes - sent) < sizeof(buf)
+				   ? (size_t)(bytes - sent)
+				   : sizeof(buf);
+
+		if (helper_write_all(fd, buf, k) < 0)
+			return helper_fail("send", argv[1]);
+		sent += (long)k;
+	}
+	shutdown(fd, SHUT_WR);
+	while (got < sizeof(ack) - 1 &&
+	       (n = read(fd, ack + got, sizeof(ack) - 1 - got)) > 0)
+		got += (size_t)n;
+	t1 = helper_now();
+	close(fd);
+	sscanf(ack, "received=%ld", &acked);
+	printf("send_bytes=%ld send_seconds=%.6f acked=%ld\n", sent, t1 - t0,
+	       acked);
+	return acked == sent ? 0 : 1;
+}
+
+/* vsock-bench-recv LISTEN: one connection, read to its end, answer
+ * "received=N"; the time is from accept to the end of the stream. */
+static int cmd_bench_recv(int argc, char **argv)
+{
+	static unsigned char buf[65536];
+	long total = 0;
+	double t0, t1;
+	char ack[64];
+	ssize_t n;
+	int lfd, fd;
+
+	if (argc != 2)
+		return 2;
+	lfd = helper_listen(argv[1]);
+	if (lfd < 0)
+		return helper_fail("listen", argv[1]);
+	printf("listening=%s\n", argv[1]);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		return helper_fail("accept", argv[1]);
+	t0 = helper_now();
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	t1 = helper_now();
+	n = snprintf(ack, sizeof(ack), "received=%ld\n", total);
+	helper_write_all(fd, ack, (size_t)n);
+	close(fd);
+	close(lfd);
+	if (!strncmp(argv[1], "unix:", 5))
+		unlink(argv[1] + 5);
+	printf("recv_bytes=%ld recv_seconds=%.6f\n", total, t1 - t0);
+	return 0;
+}
+
+/* vsock-bench-echo LISTEN: echoes one connection until its end. */
+static int cmd_bench_echo(int argc, char **argv)
+{
+	static unsigned char buf[65536];
+	ssize_t n;
+	int lfd, fd;
+
+	if (argc != 2)
+		return 2;
+	lfd = helper_listen(argv[1]);
+	if (lfd < 0)
+		return helper_fail("listen", argv[1]);
+	printf("listening=%s\n", argv[1]);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		return helper_fail("accept", argv[1]);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (helper_write_all(fd, buf, (size_t)n) < 0)
+			break;
+	close(fd);
+	close(lfd);
+	if (!strncmp(argv[1], "unix:", 5))
+		unlink(argv[1] + 5);
+	return n < 0 ? helper_fail("echo", argv[1]) : 0;
+}
+
+static int helper_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* vsock-pingpong ADDR COUNT SIZE: COUNT round trips of SIZE bytes to an
+ * echo (after COUNT / 10 not counted, to warm up); prints the round
+ * trip's median, 99th percentile and minimum in microseconds, and the
+ * mean from the time of the whole loop. */
+static int cmd_pingpong(int argc, char **argv)
+{
+	long count, size, warm;
+	unsigned char buf[65536];
+	double *rtt, sum = 0, start = 0;
+	int fd;
+
+	if (argc != 4 || helper_number(argv[2], &count) < 0 || count < 1 ||
+	    helper_number(argv[3], &size) < 0 || size < 1 ||
+	    size > (long)sizeof(buf))
+		return 2;
+	fd = helper_connect(argv[1]);
+	if (fd < 0)
+		return helper_fail("connect", argv[1]);
+	rtt = calloc((size_t)count, sizeof(*rtt));
+	if (!rtt)
+		return helper_fail("alloc", NULL); /* exits: fd goes too */
+	memset(buf, 0xa5, sizeof(buf));
+	warm = count / 10;
+	for (long i = -warm; i < count; i++) {
+		double t0 = helper_now();
+		long got = 0;
+
+		if (i == 0)
+			start = t0;
+
+		if (helper_write_all(fd, buf, (size_t)size) < 0)
+			return helper_fail("send", argv[1]);
+		while (got < size) {
+			ssize_t n = read(fd, buf + got, (size_t)(size - got));
+
+			if (n <= 0)
+				return helper_fail("receive", argv[1]);
+			got += n;
+		}
+		if (i >= 0)
+			rtt[i] = (helper_now() - t0) * 1e6;
+	}
+	/* the whole loop over count: right even with a coarse clock */
+	sum = (helper_now() - start) * 1e6;
+	close(fd);
+	qsort(rtt, (size_t)count, sizeof(*rtt), helper_cmp_double);
+	printf("pingpong_count=%ld size=%ld median_us=%.1f p99_us=%.1f "
+	       "min_us=%.1f mean_us=%.1f\n",
+	       count, size, rtt[count / 2], rtt[(count * 99) / 100], rtt[0],
+	       sum / (double)count);
+	free(rtt);
+	return 0;
+}
+
+static int helper_run(int argc, char **argv);
+
+/*
+ * vsock-bench-agent LISTEN: runs guest-helper commands for a client, one
+ * per connection: the client writes "COMMAND ARGS...\n" (words split at
+ * spaces), the command's stdout and stderr go back on the connection,
+ * which is closed when it ends; "quit" ends the agent. So the host can
+ * drive a guest through a benchmark step by step.
+ */
+static int cmd_bench_agent(int argc, char **argv)
+{
+	int lfd;
+
+	if (argc != 2)
+		return 2;
+	lfd = helper_listen(argv[1]);
+	if (lfd < 0)
+		return helper_fail("listen", argv[1]);
+	printf("agent=%s\n", argv[1]);
+	for (;;) {
+		char line[512], *words[16], *save = NULL;
+		size_t n = 0;
+		int fd = accept(lfd, NULL, NULL), nw = 0, st;
+		pid_t pid;
+
+		if (fd < 0)
+			return helper_fail("accept", argv[1]);
+		while (n < sizeof(line) - 1 && read(fd, line + n, 1) == 1 &&
+		       line[n] != '\n')
+			n++;
+		line[n] = '\0';
+		for (char *w = strtok_r(line, " ", &save); w && nw < 15;
+		     w = strtok_r(NULL, " ", &save))
+			words[nw++] = w;
+		words[nw] = NULL;
+		if (nw == 1 && !strcmp(words[0], "quit")) {
+			close(fd);
+			close(lfd);
+			return 0;
+		}
+		pid = nw ? fork() : -1;
+		if (pid == 0) {
+			close(lfd);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+			st = helper_run(nw, words);
+			fflush(stdout);
+			_exit(st);
+		}
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		close(fd);
+	}
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -489,24 +943,44 @@ static const struct {
 	 "vsock-echo PORT COUNT [DIE_AFTER]: echo COUNT vsock connections"},
 	{"vsock-send", cmd_vsock_send,
 	 "vsock-send CID PORT CONNS BYTES: concurrent checked echo exchanges"},
+	{"vsock-bench-send", cmd_bench_send,
+	 "vsock-bench-send ADDR BYTES: timed bulk send, acked by the receiver"},
+	{"vsock-bench-recv", cmd_bench_recv,
+	 "vsock-bench-recv LISTEN: timed bulk receive of one connection"},
+	{"vsock-bench-echo", cmd_bench_echo,
+	 "vsock-bench-echo LISTEN: echo one connection"},
+	{"vsock-pingpong", cmd_pingpong,
+	 "vsock-pingpong ADDR COUNT SIZE: round-trip times to an echo"},
+	{"vsock-bench-agent", cmd_bench_agent,
+	 "vsock-bench-agent LISTEN: run commands sent over connections"},
+	{"xattr-set", cmd_xattr_set, "xattr-set FILE NAME VALUE"},
+	{"xattr-get", cmd_xattr_get, "xattr-get FILE NAME: print the value"},
+	{"xattr-list", cmd_xattr_list, "xattr-list FILE: one name per line"},
+	{"xattr-remove", cmd_xattr_remove, "xattr-remove FILE NAME"},
+	{"mmap-write", cmd_mmap_write,
+	 "mmap-write FILE OFFSET TEXT: write through MAP_SHARED, msync"},
 };
 
 #define HELPER_COUNT (sizeof(helper_commands) / sizeof(helper_commands[0]))
 
-int main(int argc, char **argv)
+/* Runs argv[0] (a command name) with its arguments. */
+static int helper_run(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 2) {
-		for (size_t i = 0; i < HELPER_COUNT; i++) {
-			if (strcmp(argv[1], helper_commands[i].name))
-				continue;
-			if (!helper_commands[i].run)
-				return strcmp(argv[1], "true") ? 1 : 0;
-			return helper_commands[i].run(argc - 1, argv + 1);
-		}
+	for (size_t i = 0; argc >= 1 && i < HELPER_COUNT; i++) {
+		if (strcmp(argv[0], helper_commands[i].name))
+			continue;
+		if (!helper_commands[i].run)
+			return strcmp(argv[0], "true") ? 1 : 0;
+		return helper_commands[i].run(argc, argv);
 	}
 	fprintf(stderr, "usage: guest-helper COMMAND [ARGS...]\n");
 	for (size_t i = 0; i < HELPER_COUNT; i++)
 		fprintf(stderr, "  %s\n", helper_commands[i].usage);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return helper_run(argc - 1, argv + 1);
 }
