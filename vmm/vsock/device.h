@@ -48,7 +48,7 @@
 #define VSOCK_HANDSHAKE_MS 5000
 #define VSOCK_CONNECT_MS   5000
 #define VSOCK_CLOSE_MS	   3000
-#define VSOCK_DRAIN_MS	   10000
+#define VSOCK_DRAIN_MS	   30000
 
 struct vsock_device;
 struct virtio_mmio;

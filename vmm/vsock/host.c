@@ -125,14 +125,21 @@ static void vsock_conn_event(struct vsock_device *vs, struct vsock_conn *c,
 		if (events & EPOLLHUP)
 			vsock_conn_reset(vs, c);
 		return;
-	case CONN_DRAINING:
+	case CONN_DRAINING: {
+		uint32_t before = c->buf_len;
+
 		if ((events & EPOLLHUP) || vsock_flush(vs, c) < 0 ||
 		    !c->buf_len) {
 			vsock_conn_free(vs, c);
 			return;
 		}
+		/* The limit is on a host reader that stopped, not on a slow
+		 * one: every read it makes restarts the clock. */
+		if (c->buf_len < before)
+			vsock_deadline(vs, c, VSOCK_DRAIN_MS);
 		vsock_update_interest(vs, c);
 		return;
+	}
 	case CONN_ESTABLISHED:
 		break;
 	default:
