@@ -204,7 +204,7 @@ check-integration: all
 	tests/run-integration
 
 test: deps
-	$(MAKE) tests-build $(FUZZ_BINS)
+	$(MAKE) -j$$(nproc) tests-build $(FUZZ_BINS)
 	tests/run-suite
 
 demo: deps
