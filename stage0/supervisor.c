@@ -611,11 +611,19 @@ static void sup_vmm_failure(struct sup *s)
 	if (s->stop_requested) {
 		sup_fail(s, "stopped");
 	} else if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+
 		if (s->killed_by_us)
 			sup_fail(s, "vmm killed");
+		else if (WCOREDUMP(st) || sig == SIGSEGV || sig == SIGBUS ||
+			 sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
+			 sig == SIGSYS || sig == SIGTRAP)
+			/* a fault of its own, not somebody's kill */
+			sup_fail(s, "vmm crashed: signal %d (%s)", sig,
+				 strsignal(sig));
 		else
-			sup_fail(s, "vmm killed: signal %d (%s)", WTERMSIG(st),
-				 strsignal(WTERMSIG(st)));
+			sup_fail(s, "vmm killed: signal %d (%s)", sig,
+				 strsignal(sig));
 	} else if (WEXITSTATUS(st) == 0) {
 		if (stage1_console_panicked(s->p))
 			sup_fail(s, "guest kernel panic");
