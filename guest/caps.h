@@ -10,13 +10,7 @@
 
 #include <stdint.h>
 
-/* The highest capability number this table knows (CAP_CHECKPOINT_RESTORE). */
-#define CAPS_LAST 40
-
-/* "CAP_CHOWN" -> 0; -EINVAL for a name not in the table. */
-int caps_from_name(const char *name);
-/* 0 -> "CAP_CHOWN"; NULL beyond CAPS_LAST. */
-const char *caps_name(int cap);
+#include "common/capnames.h"
 
 /*
  * Step 1, while still root with every capability: keeps the permitted set

@@ -140,68 +140,7 @@ uint64_t isolator_memory_mib(uint64_t bytes)
 	return bytes / (1u << 20) + (bytes % (1u << 20) != 0);
 }
 
-/* ---- capabilities: capability(7) numbers */
-static const char *const caps_names[CAPS_LAST + 1] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
-int caps_from_name(const char *name)
-{
-	const char *bare = name;
-
-	if (!strncasecmp(bare, "CAP_", 4))
-		bare += 4;
-	for (int i = 0; i <= CAPS_LAST; i++)
-		if (!strcasecmp(bare, caps_names[i] + 4))
-			return i;
-	return -1;
-}
-
-const char *caps_name(int cap)
-{
-	return cap >= 0 && cap <= CAPS_LAST ? caps_names[cap] : NULL;
-}
-
+/* ---- capabilities */
 int caps_parse_list(const char *list, uint64_t *mask, struct error **err)
 {
 	cleanup_free char *copy = NULL;
@@ -217,7 +156,7 @@ int caps_parse_list(const char *list, uint64_t *mask, struct error **err)
 		return error_set(err, ENOMEM, "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		int cap = caps_from_name(tok);
+		int cap = caps_from_name_loose(tok);
 
 		if (cap < 0)
 			return error_set(err, EINVAL,
@@ -449,7 +388,7 @@ static int isolator_each_in_set(struct json_object *value, const char *name,
 static int isolator_add_cap(void *arg, const char *item, struct error **err)
 {
 	uint64_t *mask = arg;
-	int cap = caps_from_name(item);
+	int cap = caps_from_name_loose(item);
 
 	if (cap < 0 || strncmp(item, "CAP_", 4))
 		return error_set(err, EINVAL, "unknown capability \"%s\"",

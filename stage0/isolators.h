@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/capnames.h"
 #include "common/error.h"
 
 struct json_object;
@@ -30,13 +31,8 @@ unsigned isolator_cpu_vcpus(uint64_t millicores);
 /* Bytes to whole MiB, rounded up. */
 uint64_t isolator_memory_mib(uint64_t bytes);
 
-/* ---- capabilities, as bit masks over capability numbers */
-#define CAPS_LAST 40 /* CAP_CHECKPOINT_RESTORE */
-
-/* "CAP_CHOWN" (also "chown", "cap_chown") -> 0; -1 if unknown. */
-int caps_from_name(const char *name);
-/* 0 -> "CAP_CHOWN"; NULL if out of range. */
-const char *caps_name(int cap);
+/* ---- capabilities, as bit masks over capability numbers
+ * (names in common/capnames.h) */
 /* "CAP_A,CAP_B" -> mask; an unknown or empty name is an error. */
 int caps_parse_list(const char *list, uint64_t *mask, struct error **err);
 /* appc's default set (appc spec, "os/linux/capabilities-retain-set"). */

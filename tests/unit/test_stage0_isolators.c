@@ -112,12 +112,13 @@ static void test_caps(void **state)
 	uint64_t m = 0;
 
 	(void)state;
-	assert_int_equal(caps_from_name("CAP_CHOWN"), 0);
-	assert_int_equal(caps_from_name("cap_sys_admin"), 21);
-	assert_int_equal(caps_from_name("NET_ADMIN"), 12);
-	assert_int_equal(caps_from_name("CAP_CHECKPOINT_RESTORE"), CAPS_LAST);
-	assert_int_equal(caps_from_name("CAP_NOPE"), -1);
-	assert_int_equal(caps_from_name("CAP_"), -1);
+	assert_int_equal(caps_from_name_loose("CAP_CHOWN"), 0);
+	assert_int_equal(caps_from_name_loose("cap_sys_admin"), 21);
+	assert_int_equal(caps_from_name_loose("NET_ADMIN"), 12);
+	assert_int_equal(caps_from_name_loose("CAP_CHECKPOINT_RESTORE"),
+			 CAPS_LAST);
+	assert_int_equal(caps_from_name_loose("CAP_NOPE"), -EINVAL);
+	assert_int_equal(caps_from_name_loose("CAP_"), -EINVAL);
 	assert_string_equal(caps_name(13), "CAP_NET_RAW");
 	assert_null(caps_name(CAPS_LAST + 1));
 	assert_null(caps_name(-1));
@@ -144,9 +145,10 @@ static void test_caps(void **state)
 		};
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			assert_true(m & (1ull << caps_from_name(names[i])));
+			assert_true(m &
+				    (1ull << caps_from_name_loose(names[i])));
 	}
-	assert_false(m & (1ull << caps_from_name("CAP_SYS_ADMIN")));
+	assert_false(m & (1ull << caps_from_name_loose("CAP_SYS_ADMIN")));
 	assert_int_equal(__builtin_popcountll(caps_all()), CAPS_LAST + 1);
 
 	assert_int_equal(
