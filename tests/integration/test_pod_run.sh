@@ -212,6 +212,23 @@ long_pid=$!
 bg_pids+=("$long_pid")
 if u=$(wait_running "$tmp/long.uuid") && wait_app_started "$u"; then
 	ok "status says running while the pod runs"
+	# The VMM lives in the pod's cgroup, bounded as docs/pods.md says:
+	# guest RAM (128 MiB by default) + 64 MiB, and one vCPU's worth.
+	vmm_pid=$(cat "$S/data/pods/run/$u/pid" 2>/dev/null)
+	cg=/sys/fs/cgroup/cocoon/$u
+	if [ -n "$vmm_pid" ] && grep -qx "0::/cocoon/$u" "/proc/$vmm_pid/cgroup"; then
+		ok "the VMM runs in the pod's cgroup"
+	else
+		fail "the VMM ($vmm_pid) is not in cocoon/$u: $(cat "/proc/$vmm_pid/cgroup" 2>&1)"
+	fi
+	expect_status "the pod's memory.max is guest RAM + 64 MiB" \
+		$(((128 + 64) << 20)) "$(cat "$cg/memory.max" 2>&1)"
+	if [ -e "$cg/cpu.max" ]; then
+		expect_status "the pod's cpu.max is one vCPU" "100000 100000" \
+			"$(cat "$cg/cpu.max" 2>&1)"
+	else
+		echo "note: no cpu.max here (kernel without CONFIG_CFS_BANDWIDTH): CPU bound not checked"
+	fi
 	if c list --no-legend --full 2>"$tmp/list.err" | grep -q "^$u.*running"; then
 		ok "list shows the running pod"
 	else
