@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "guest/app.h"
+#include "guest/system.h"
 #include "guest/approot.h"
 #include "guest/caps.h"
 #include "guest/exec.h"
@@ -123,23 +124,6 @@ int app_join_cgroup(const char *name)
 	return write(fd, "0", 1) == 1 ? 0 : -errno;
 }
 
-static int app_fail(char *err, size_t size, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int app_fail(char *err, size_t size, int ret, const char *fmt, ...)
-{
-	size_t len;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	len = strlen(err);
-	if (ret < 0 && len < size)
-		snprintf(err + len, size - len, ": %s", strerror(-ret));
-	return ret;
-}
-
 int app_set_rlimits(const struct runtime_app *app, char *err, size_t size)
 {
 	for (size_t i = 0; i < app->n_rlimits; i++) {
@@ -147,7 +131,7 @@ int app_set_rlimits(const struct runtime_app *app, char *err, size_t size)
 		struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
 
 		if (setrlimit(r->resource, &lim) < 0)
-			return app_fail(
+			return system_errmsg(
 				err, size, -errno, "set rlimit %d to %llu/%llu",
 				r->resource, (unsigned long long)r->soft,
 				(unsigned long long)r->hard);
@@ -161,17 +145,17 @@ int app_become(const struct runtime_app *app, uid_t uid, gid_t gid,
 	int ret = caps_drop_bounding(app->capabilities);
 
 	if (ret < 0)
-		return app_fail(err, size, ret, "drop capabilities");
+		return system_errmsg(err, size, ret, "drop capabilities");
 	if (setgroups(n_gids, gids) < 0)
-		return app_fail(err, size, -errno,
-				"set %zu supplementary groups", n_gids);
+		return system_errmsg(err, size, -errno,
+				     "set %zu supplementary groups", n_gids);
 	if (setresgid(gid, gid, gid) < 0)
-		return app_fail(err, size, -errno, "set group %u", gid);
+		return system_errmsg(err, size, -errno, "set group %u", gid);
 	if (setresuid(uid, uid, uid) < 0)
-		return app_fail(err, size, -errno, "set user %u", uid);
+		return system_errmsg(err, size, -errno, "set user %u", uid);
 	ret = caps_set(app->capabilities);
 	if (ret < 0)
-		return app_fail(err, size, ret, "set capabilities");
+		return system_errmsg(err, size, ret, "set capabilities");
 	return 0;
 }
 
@@ -191,10 +175,11 @@ int app_find_program(const char *name, char *const *env, char *out, size_t size,
 
 	if (strchr(name, '/')) {
 		if (access(name, X_OK) < 0)
-			return app_fail(err, err_size, -errno, "exec %s", name);
+			return system_errmsg(err, err_size, -errno, "exec %s",
+					     name);
 		if ((size_t)snprintf(out, size, "%s", name) >= size)
-			return app_fail(err, err_size, -ENAMETOOLONG, "exec %s",
-					name);
+			return system_errmsg(err, err_size, -ENAMETOOLONG,
+					     "exec %s", name);
 		return 0;
 	}
 	if (!path)
@@ -212,14 +197,14 @@ int app_find_program(const char *name, char *const *env, char *out, size_t size,
 			break;
 		p = end;
 	}
-	return app_fail(err, err_size, -ENOENT, "exec %s: not found in PATH=%s",
-			name, path);
+	return system_errmsg(err, err_size, -ENOENT,
+			     "exec %s: not found in PATH=%s", name, path);
 }
 
 int app_lock(const struct runtime_app *app, char *err, size_t size)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return app_fail(err, size, -errno, "set no_new_privs");
+		return system_errmsg(err, size, -errno, "set no_new_privs");
 	return seccomp_apply(&app->seccomp, err, size);
 }
 
@@ -230,14 +215,16 @@ static int app_ids(const struct runtime_app *app, uid_t *uid, gid_t *gid,
 	int ret = user_resolve_uid("/etc/passwd", app->user, uid);
 
 	if (ret < 0)
-		return app_fail(err, size, ret,
-				"resolve user \"%s\" in the app's /etc/passwd",
-				app->user);
+		return system_errmsg(
+			err, size, ret,
+			"resolve user \"%s\" in the app's /etc/passwd",
+			app->user);
 	ret = user_resolve_gid("/etc/group", app->group, gid);
 	if (ret < 0)
-		return app_fail(err, size, ret,
-				"resolve group \"%s\" in the app's /etc/group",
-				app->group);
+		return system_errmsg(
+			err, size, ret,
+			"resolve group \"%s\" in the app's /etc/group",
+			app->group);
 	return 0;
 }
 
@@ -263,28 +250,32 @@ static int app_child(const struct runtime *rt, const struct runtime_app *app,
 
 	ret = app_join_cgroup(app->name);
 	if (ret < 0)
-		return app_fail(err, size, ret, "join cgroup %s/%s",
-				APP_CGROUP_ROOT, app->name);
+		return system_errmsg(err, size, ret, "join cgroup %s/%s",
+				     APP_CGROUP_ROOT, app->name);
 	/* Streams first, so nothing the app writes is lost. */
 	if (!app->tty) {
 		out = vsock_open_stream(app->name, "stdout");
 		if (out < 0)
-			return app_fail(err, size, out,
-					"open the stdout stream to the host");
+			return system_errmsg(
+				err, size, out,
+				"open the stdout stream to the host");
 		errfd = vsock_open_stream(app->name, "stderr");
 		if (errfd < 0)
-			return app_fail(err, size, errfd,
-					"open the stderr stream to the host");
+			return system_errmsg(
+				err, size, errfd,
+				"open the stderr stream to the host");
 		if (app->stdin_stream) {
 			in = vsock_open_stream(app->name, "stdin");
 			if (in < 0)
-				return app_fail(err, size, in,
-						"open the stdin stream from "
-						"the host");
+				return system_errmsg(
+					err, size, in,
+					"open the stdin stream from "
+					"the host");
 		}
 	}
 	if (unshare(CLONE_NEWNS) < 0)
-		return app_fail(err, size, -errno, "create a mount namespace");
+		return system_errmsg(err, size, -errno,
+				     "create a mount namespace");
 	ret = approot_enter(rt, app, &tty, err, size);
 	if (ret < 0)
 		return ret;
@@ -293,27 +284,29 @@ static int app_child(const struct runtime *rt, const struct runtime_app *app,
 		int fds[2] = {tty.master, stream};
 
 		if (stream < 0)
-			return app_fail(err, size, stream,
-					"open the tty stream to the host");
+			return system_errmsg(err, size, stream,
+					     "open the tty stream to the host");
 		ret = app_sync_send_fds(sync, fds, 2);
 		if (ret < 0)
-			return app_fail(err, size, ret,
-					"hand the pty to PID 1");
+			return system_errmsg(err, size, ret,
+					     "hand the pty to PID 1");
 		close(tty.master);
 		if (ioctl(tty.slave, TIOCSCTTY, 0) < 0)
-			return app_fail(err, size, -errno,
-					"make the pty the controlling tty");
+			return system_errmsg(
+				err, size, -errno,
+				"make the pty the controlling tty");
 		ret = app_dup_stdio(tty.slave, tty.slave, tty.slave);
 		close(tty.slave);
 	} else {
 		if (in < 0)
 			in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (in < 0)
-			return app_fail(err, size, -errno, "open /dev/null");
+			return system_errmsg(err, size, -errno,
+					     "open /dev/null");
 		ret = app_dup_stdio(in, out, errfd);
 	}
 	if (ret < 0)
-		return app_fail(err, size, ret, "set up stdio");
+		return system_errmsg(err, size, ret, "set up stdio");
 	ret = app_ids(app, &uid, &gid, err, size);
 	if (ret < 0)
 		return ret;
@@ -321,8 +314,9 @@ static int app_child(const struct runtime *rt, const struct runtime_app *app,
 	if (ret < 0)
 		return ret;
 	if (chdir(app->working_dir) < 0)
-		return app_fail(err, size, -errno, "change to working dir %s",
-				app->working_dir);
+		return system_errmsg(err, size, -errno,
+				     "change to working dir %s",
+				     app->working_dir);
 	ret = app_become(app, uid, gid, app->gids, app->n_gids, err, size);
 	if (ret < 0)
 		return ret;
@@ -335,7 +329,7 @@ static int app_child(const struct runtime *rt, const struct runtime_app *app,
 	if (ret < 0)
 		return ret;
 	execve(program, app->exec, app->env);
-	return app_fail(err, size, -errno, "exec %s", program);
+	return system_errmsg(err, size, -errno, "exec %s", program);
 }
 
 pid_t app_spawn(const struct runtime *rt, const struct runtime_app *app,

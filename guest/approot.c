@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "guest/approot.h"
+#include "guest/system.h"
 #include "common/cleanup.h"
 
 #include <errno.h>
@@ -46,23 +47,6 @@ static const char *const approot_links[][2] = {
 	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 	{"ptmx", "pts/ptmx"},
 };
-
-static int approot_fail(char *err, size_t size, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int approot_fail(char *err, size_t size, int ret, const char *fmt, ...)
-{
-	size_t len;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	len = strlen(err);
-	if (ret < 0 && len < size)
-		snprintf(err + len, size - len, ": %s", strerror(-ret));
-	return ret;
-}
 
 static int approot_openat2(int dirfd, const char *path, int flags, mode_t mode,
 			   unsigned long long resolve)
@@ -214,15 +198,15 @@ static int approot_proc(int rootfd, char *err, size_t size)
 	int ret;
 
 	if (target < 0)
-		return approot_fail(err, size, target, "create /proc");
+		return system_errmsg(err, size, target, "create /proc");
 	ret = approot_mount_fd("proc", target, "proc",
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (ret < 0)
-		return approot_fail(err, size, ret, "mount /proc");
+		return system_errmsg(err, size, ret, "mount /proc");
 	null = open("/dev/null", O_PATH | O_CLOEXEC);
 	if (null < 0)
-		return approot_fail(err, size, -errno,
-				    "open the guest's /dev/null");
+		return system_errmsg(err, size, -errno,
+				     "open the guest's /dev/null");
 	for (size_t i = 0; i < ARRAY_SIZE(approot_masked); i++) {
 		cleanup_close int fd =
 			approot_open_in(rootfd, approot_masked[i], O_PATH);
@@ -231,8 +215,8 @@ static int approot_proc(int rootfd, char *err, size_t size)
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0 || fstat(fd, &st) < 0)
-			return approot_fail(err, size, fd < 0 ? fd : -errno,
-					    "mask /%s", approot_masked[i]);
+			return system_errmsg(err, size, fd < 0 ? fd : -errno,
+					     "mask /%s", approot_masked[i]);
 		if (S_ISDIR(st.st_mode))
 			ret = approot_mount_fd("tmpfs", fd, "tmpfs",
 					       MS_RDONLY | MS_NOSUID |
@@ -241,8 +225,8 @@ static int approot_proc(int rootfd, char *err, size_t size)
 		else
 			ret = approot_bind_fd(null, fd, false);
 		if (ret < 0)
-			return approot_fail(err, size, ret, "mask /%s",
-					    approot_masked[i]);
+			return system_errmsg(err, size, ret, "mask /%s",
+					     approot_masked[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(approot_readonly); i++) {
 		cleanup_close int fd =
@@ -254,9 +238,9 @@ static int approot_proc(int rootfd, char *err, size_t size)
 		if (ret >= 0)
 			ret = approot_remount_ro(rootfd, approot_readonly[i]);
 		if (ret < 0)
-			return approot_fail(err, size, ret,
-					    "make /%s read-only",
-					    approot_readonly[i]);
+			return system_errmsg(err, size, ret,
+					     "make /%s read-only",
+					     approot_readonly[i]);
 	}
 	return 0;
 }
@@ -267,11 +251,11 @@ static int approot_sys(int rootfd, char *err, size_t size)
 	int ret;
 
 	if (target < 0)
-		return approot_fail(err, size, target, "create /sys");
+		return system_errmsg(err, size, target, "create /sys");
 	ret = approot_mount_fd("sysfs", target, "sysfs",
 			       MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			       NULL);
-	return ret < 0 ? approot_fail(err, size, ret, "mount /sys") : 0;
+	return ret < 0 ? system_errmsg(err, size, ret, "mount /sys") : 0;
 }
 
 static int approot_dev(int rootfd, char *err, size_t size)
@@ -282,32 +266,33 @@ static int approot_dev(int rootfd, char *err, size_t size)
 	int ret;
 
 	if (target < 0)
-		return approot_fail(err, size, target, "create /dev");
+		return system_errmsg(err, size, target, "create /dev");
 	ret = approot_mount_fd("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC,
 			       "mode=0755,size=65536k");
 	if (ret < 0)
-		return approot_fail(err, size, ret, "mount a tmpfs on /dev");
+		return system_errmsg(err, size, ret, "mount a tmpfs on /dev");
 	/* Reopen: the fd above is the directory below the new mount. */
 	dev = approot_open_in(rootfd, "dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
-		return approot_fail(err, size, dev, "open /dev");
+		return system_errmsg(err, size, dev, "open /dev");
 	for (size_t i = 0; i < ARRAY_SIZE(approot_nodes); i++) {
 		const struct approot_node *n = &approot_nodes[i];
 
 		if (mknodat(dev, n->name, S_IFCHR | 0666,
 			    makedev(n->major, n->minor)) < 0)
-			return approot_fail(err, size, -errno, "create /dev/%s",
-					    n->name);
+			return system_errmsg(err, size, -errno,
+					     "create /dev/%s", n->name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(approot_links); i++) {
 		if (symlinkat(approot_links[i][1], dev, approot_links[i][0]) <
 		    0)
-			return approot_fail(err, size, -errno, "create /dev/%s",
-					    approot_links[i][0]);
+			return system_errmsg(err, size, -errno,
+					     "create /dev/%s",
+					     approot_links[i][0]);
 	}
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
-		return approot_fail(err, size, -errno,
-				    "create /dev/pts and /dev/shm");
+		return system_errmsg(err, size, -errno,
+				     "create /dev/pts and /dev/shm");
 	/* A devpts of its own: the app sees only its own ptys. */
 	sub = approot_open_in(rootfd, "dev/pts", O_PATH | O_DIRECTORY);
 	ret = sub < 0 ? sub
@@ -315,7 +300,8 @@ static int approot_dev(int rootfd, char *err, size_t size)
 					 MS_NOSUID | MS_NOEXEC,
 					 "newinstance,ptmxmode=0666,mode=0620");
 	if (ret < 0)
-		return approot_fail(err, size, ret, "mount devpts on /dev/pts");
+		return system_errmsg(err, size, ret,
+				     "mount devpts on /dev/pts");
 	close(sub);
 	sub = approot_open_in(rootfd, "dev/shm", O_PATH | O_DIRECTORY);
 	ret = sub < 0 ? sub
@@ -323,8 +309,8 @@ static int approot_dev(int rootfd, char *err, size_t size)
 					 MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					 "mode=1777");
 	if (ret < 0)
-		return approot_fail(err, size, ret,
-				    "mount a tmpfs on /dev/shm");
+		return system_errmsg(err, size, ret,
+				     "mount a tmpfs on /dev/shm");
 	return 0;
 }
 
@@ -340,22 +326,22 @@ static int approot_tty(int rootfd, struct approot_tty *tty, char *err,
 	tty->master = approot_openat2(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY,
 				      0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
 	if (tty->master < 0)
-		return approot_fail(err, size, tty->master,
-				    "open the app's /dev/pts/ptmx");
+		return system_errmsg(err, size, tty->master,
+				     "open the app's /dev/pts/ptmx");
 	if (ioctl(tty->master, TIOCSPTLCK, &unlock) < 0 ||
 	    ioctl(tty->master, TIOCGPTN, &n) < 0)
-		return approot_fail(err, size, -errno, "unlock the app's pty");
+		return system_errmsg(err, size, -errno, "unlock the app's pty");
 	snprintf(name, sizeof(name), "dev/pts/%d", n);
 	tty->slave = approot_openat2(rootfd, name, O_RDWR | O_NOCTTY, 0,
 				     RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
 	if (tty->slave < 0)
-		return approot_fail(err, size, tty->slave, "open /%s", name);
+		return system_errmsg(err, size, tty->slave, "open /%s", name);
 	console = approot_mkfile(rootfd, "dev/console");
 	ret = console < 0 ? console
 			  : approot_bind_fd(tty->slave, console, false);
 	if (ret < 0)
-		return approot_fail(err, size, ret,
-				    "bind the pty on /dev/console");
+		return system_errmsg(err, size, ret,
+				     "bind the pty on /dev/console");
 	return 0;
 }
 
@@ -372,10 +358,10 @@ static int approot_volume(int rootfd, int sharefd,
 					 RESOLVE_IN_ROOT |
 						 RESOLVE_NO_MAGICLINKS);
 		if (source < 0)
-			return approot_fail(err, size, source,
-					    "open host volume %s in the pod "
-					    "share",
-					    m->source);
+			return system_errmsg(err, size, source,
+					     "open host volume %s in the pod "
+					     "share",
+					     m->source);
 	} else {
 		char path[512];
 
@@ -383,26 +369,26 @@ static int approot_volume(int rootfd, int sharefd,
 			 m->volume);
 		source = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (source < 0)
-			return approot_fail(err, size, -errno,
-					    "open empty volume %s", m->volume);
+			return system_errmsg(err, size, -errno,
+					     "open empty volume %s", m->volume);
 	}
 	if (fstat(source, &st) < 0)
-		return approot_fail(err, size, -errno, "stat volume for %s",
-				    m->target);
+		return system_errmsg(err, size, -errno, "stat volume for %s",
+				     m->target);
 	target = S_ISDIR(st.st_mode) ? approot_mkdirs(rootfd, m->target)
 				     : approot_mkfile(rootfd, m->target);
 	if (target < 0)
-		return approot_fail(err, size, target, "create mount point %s",
-				    m->target);
+		return system_errmsg(err, size, target, "create mount point %s",
+				     m->target);
 	ret = approot_bind_fd(source, target, true);
 	if (ret < 0)
-		return approot_fail(err, size, ret, "bind a volume on %s",
-				    m->target);
+		return system_errmsg(err, size, ret, "bind a volume on %s",
+				     m->target);
 	if (m->readonly) {
 		ret = approot_remount_ro(rootfd, m->target);
 		if (ret < 0)
-			return approot_fail(err, size, ret, "make %s read-only",
-					    m->target);
+			return system_errmsg(err, size, ret,
+					     "make %s read-only", m->target);
 	}
 	return 0;
 }
@@ -448,16 +434,16 @@ static int approot_etc(int rootfd, const char *hostname, char *err, size_t size)
 	int ret;
 
 	if (etc < 0)
-		return approot_fail(err, size, etc, "create /etc");
+		return system_errmsg(err, size, etc, "create /etc");
 	snprintf(text, sizeof(text), "%s\n", hostname);
 	ret = approot_write(rootfd, "etc/hostname", text);
 	if (ret < 0)
-		return approot_fail(err, size, ret, "write /etc/hostname");
+		return system_errmsg(err, size, ret, "write /etc/hostname");
 	ret = approot_hosts_text(hostname, text, sizeof(text));
 	if (ret >= 0)
 		ret = approot_write(rootfd, "etc/hosts", text);
 	if (ret < 0)
-		return approot_fail(err, size, ret, "write /etc/hosts");
+		return system_errmsg(err, size, ret, "write /etc/hosts");
 	return 0;
 }
 
@@ -475,32 +461,32 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 
 	tty->master = tty->slave = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return approot_fail(err, err_size, -errno,
-				    "make the app's mounts private");
+		return system_errmsg(err, err_size, -errno,
+				     "make the app's mounts private");
 	snprintf(dir, sizeof(dir), APPROOT_APPS_DIR "/%s", app->name);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return approot_fail(err, err_size, -errno, "create %s", dir);
+		return system_errmsg(err, err_size, -errno, "create %s", dir);
 	snprintf(dir, sizeof(dir), APPROOT_APPS_DIR "/%s/root", app->name);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return approot_fail(err, err_size, -errno, "create %s", dir);
+		return system_errmsg(err, err_size, -errno, "create %s", dir);
 	sharefd = open(APPROOT_SHARE_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sharefd < 0)
-		return approot_fail(err, err_size, -errno,
-				    "open the pod share");
+		return system_errmsg(err, err_size, -errno,
+				     "open the pod share");
 	rootfd = approot_openat2(sharefd, app->rootfs, O_PATH | O_DIRECTORY, 0,
 				 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	if (rootfd < 0)
-		return approot_fail(err, err_size, rootfd,
-				    "open rootfs %s in the pod share",
-				    app->rootfs);
+		return system_errmsg(err, err_size, rootfd,
+				     "open rootfs %s in the pod share",
+				     app->rootfs);
 	approot_fd_path(rootfd, source, sizeof(source));
 	if (mount(source, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return approot_fail(err, err_size, -errno,
-				    "bind rootfs %s on %s", app->rootfs, dir);
+		return system_errmsg(err, err_size, -errno,
+				     "bind rootfs %s on %s", app->rootfs, dir);
 	close(rootfd);
 	rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return approot_fail(err, err_size, -errno, "open %s", dir);
+		return system_errmsg(err, err_size, -errno, "open %s", dir);
 
 	ret = approot_proc(rootfd, err, err_size);
 	if (ret >= 0)
@@ -517,8 +503,8 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 	if (ret >= 0 && app->readonly_rootfs) {
 		ret = approot_remount_ro(rootfd, "/");
 		if (ret < 0)
-			approot_fail(err, err_size, ret,
-				     "make the rootfs read-only");
+			system_errmsg(err, err_size, ret,
+				      "make the rootfs read-only");
 	}
 	if (ret < 0)
 		return ret;
@@ -533,8 +519,8 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 		for (size_t i = 0; i < ARRAY_SIZE(approot_detach); i++)
 			if (outer[i] >= 0)
 				close(outer[i]);
-		return approot_fail(err, err_size, ret,
-				    "move into the app's root %s", dir);
+		return system_errmsg(err, err_size, ret,
+				     "move into the app's root %s", dir);
 	}
 	/*
 	 * The initramfs below still holds the guest's mounts; detach them
@@ -551,9 +537,9 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 			ret = -errno;
 		close(outer[i]);
 		if (ret < 0)
-			return approot_fail(err, err_size, ret,
-					    "detach the guest's %s",
-					    approot_detach[i]);
+			return system_errmsg(err, err_size, ret,
+					     "detach the guest's %s",
+					     approot_detach[i]);
 	}
 	return 0;
 }

@@ -4,6 +4,8 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +123,18 @@ void system_end_vm(void)
 	/* Exiting would panic the kernel; wait for the VMM to kill us. */
 	for (;;)
 		pause();
+}
+
+int system_errmsg(char *err, size_t size, int ret, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	len = strlen(err);
+	if (ret < 0 && len < size)
+		snprintf(err + len, size - len, ": %s", strerror(-ret));
+	return ret;
 }

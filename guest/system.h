@@ -6,6 +6,8 @@
 #ifndef COCOON_GUEST_SYSTEM_H
 #define COCOON_GUEST_SYSTEM_H
 
+#include <stddef.h>
+
 /*
  * Mounts devtmpfs on /dev (CONFIG_DEVTMPFS_MOUNT does not apply to an
  * initramfs), proc on /proc and sysfs on /sys, creating the mount points
@@ -28,5 +30,13 @@ int system_read_file(const char *path, char **out);
  * it returns. As PID 1 it never returns: init must not exit.
  */
 void system_end_vm(void);
+
+/*
+ * Formats a message into err (size bytes) and, when ret < 0, appends
+ * ": strerror(-ret)"; returns ret. For setup steps that report one line
+ * to the host.
+ */
+int system_errmsg(char *err, size_t size, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif
