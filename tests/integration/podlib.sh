@@ -30,3 +30,35 @@ pod_setup() {
 		exit 1
 	}
 }
+
+# pod_vm_setup: what a test that boots pods needs. Skips (77) without
+# root or /dev/kvm; on any exit kills the background processes listed in
+# bg_pids, collects the store's exited pods and removes $tmp; then
+# pod_setup and the image fetched into the store.
+bg_pids=()
+pod_vm_cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	[ -n "${S:-}" ] && [ -d "$S/data" ] && c gc --grace-period=0s \
+		>/dev/null 2>&1
+	rm -rf "$tmp"
+}
+pod_vm_setup() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "skip: pods need root (mounts, cgroups); run in tests/testhost/run"
+		exit 77
+	fi
+	if [ ! -c /dev/kvm ]; then
+		echo "skip: no /dev/kvm; run in tests/testhost/run"
+		exit 77
+	fi
+	trap pod_vm_cleanup EXIT
+	pod_setup
+	c fetch "$IMG_ACI" >/dev/null 2>"$tmp/fetch.err" || {
+		echo "not ok: fetch the pod image: $(cat "$tmp/fetch.err")"
+		exit 1
+	}
+}

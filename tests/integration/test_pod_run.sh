@@ -8,33 +8,8 @@
 # shellcheck source=tests/integration/podlib.sh
 . "$(dirname "$0")/podlib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: pods need root (mounts, cgroups); run in tests/testhost/run"
-	exit 77
-fi
-if [ ! -c /dev/kvm ]; then
-	echo "skip: no /dev/kvm; run in tests/testhost/run"
-	exit 77
-fi
+pod_vm_setup
 
-# Background supervisors we started; killed on any exit.
-bg_pids=()
-cleanup_pods() {
-	for p in "${bg_pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	[ -n "${S:-}" ] && [ -d "$S/data" ] && c gc --grace-period=0s \
-		>/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup_pods EXIT
-
-pod_setup
-c fetch "$IMG_ACI" >/dev/null 2>"$tmp/fetch.err" || {
-	echo "not ok: fetch the pod image: $(cat "$tmp/fetch.err")"
-	exit 1
-}
 
 # run_pod NAME ARGS...: `cocoon run --net=none` with a timeout; stdout in
 # $tmp/NAME.out, stderr in $tmp/NAME.err, exit status in $st.
