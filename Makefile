@@ -33,7 +33,10 @@ LIBS_vmm := -lpthread
 LIBS_guest := -ljson-c -lseccomp
 LIBS_initrd :=
 LIBS_images := $(shell pkg-config --libs $(PKG_IMAGES) 2>/dev/null)
-LIBS_stage0 := $(LIBS_images) $(shell pkg-config --libs libseccomp 2>/dev/null)
+# cocoon loads libcurl, libarchive and gpgme on first use
+# (images/lazylib.h): a run from the store never pays for them.
+LIBS_stage0 := $(shell pkg-config --libs json-c sqlite3 libseccomp \
+	2>/dev/null)
 CFLAGS_PKG := $(shell pkg-config --cflags $(PKG_IMAGES) 2>/dev/null)
 # stage0 links images; everyone links common.
 DEPLIBS_stage0 := images

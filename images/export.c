@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Last: it redirects the library calls above (images/lazylib.h). */
+#include "images/lazylib.h"
+
 static int copy_fd(int in, int out, struct error **err)
 {
 	char buf[65536];

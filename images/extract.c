@@ -16,6 +16,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+/* Last: it redirects the library calls above (images/lazylib.h). */
+#include "images/lazylib.h"
+
 struct deferred_dir {
 	char *path;
 	mode_t mode;

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Last: it redirects the library calls above (images/lazylib.h). */
+#include "images/lazylib.h"
+
 struct http_sink {
 	int fd;
 	uint64_t written;

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Last: it redirects the library calls above (images/lazylib.h). */
+#include "images/lazylib.h"
+
 /* Bounds on what a registry may send besides blobs. */
 #define REGISTRY_TOKEN_MAX  (16u << 10)
 #define REGISTRY_HEADER_MAX 2048
