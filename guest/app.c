@@ -254,24 +254,21 @@ static int app_child(const struct runtime *rt, const struct runtime_app *app,
 				     APP_CGROUP_ROOT, app->name);
 	/* Streams first, so nothing the app writes is lost. */
 	if (!app->tty) {
-		out = vsock_open_stream(app->name, "stdout");
-		if (out < 0)
-			return system_errmsg(
-				err, size, out,
-				"open the stdout stream to the host");
-		errfd = vsock_open_stream(app->name, "stderr");
-		if (errfd < 0)
-			return system_errmsg(
-				err, size, errfd,
-				"open the stderr stream to the host");
-		if (app->stdin_stream) {
-			in = vsock_open_stream(app->name, "stdin");
-			if (in < 0)
-				return system_errmsg(
-					err, size, in,
-					"open the stdin stream from "
-					"the host");
-		}
+		static const char *const names[] = {"stdout", "stderr",
+						    "stdin"};
+		int fds[3];
+		size_t failed = 0;
+
+		ret = vsock_open_streams(app->name, names, fds,
+					 app->stdin_stream ? 3 : 2, &failed);
+		if (ret < 0)
+			return system_errmsg(err, size, ret,
+					     "open the %s stream %s the host",
+					     names[failed],
+					     failed == 2 ? "from" : "to");
+		out = fds[0];
+		errfd = fds[1];
+		in = app->stdin_stream ? fds[2] : -1;
 	}
 	if (unshare(CLONE_NEWNS) < 0)
 		return system_errmsg(err, size, -errno,

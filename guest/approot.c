@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "guest/approot.h"
+#include "common/etchosts.h"
 #include "guest/system.h"
 #include "common/cleanup.h"
 
@@ -393,17 +394,6 @@ static int approot_volume(int rootfd, int sharefd,
 	return 0;
 }
 
-int approot_hosts_text(const char *hostname, char *buf, size_t size)
-{
-	int n = snprintf(buf, size,
-			 "127.0.0.1\tlocalhost\n"
-			 "::1\tlocalhost ip6-localhost ip6-loopback\n"
-			 "127.0.1.1\t%s\n",
-			 hostname);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
-}
-
 static int approot_write(int rootfd, const char *path, const char *text)
 {
 	cleanup_close int fd = -1;
@@ -439,7 +429,7 @@ static int approot_etc(int rootfd, const char *hostname, char *err, size_t size)
 	ret = approot_write(rootfd, "etc/hostname", text);
 	if (ret < 0)
 		return system_errmsg(err, size, ret, "write /etc/hostname");
-	ret = approot_hosts_text(hostname, text, sizeof(text));
+	ret = etchosts_text(hostname, text, sizeof(text));
 	if (ret >= 0)
 		ret = approot_write(rootfd, "etc/hosts", text);
 	if (ret < 0)
@@ -498,7 +488,8 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 	for (size_t i = 0; ret >= 0 && i < app->n_mounts; i++)
 		ret = approot_volume(rootfd, sharefd, &app->mounts[i], err,
 				     err_size);
-	if (ret >= 0)
+	/* stage0 usually wrote them already, without 9p round trips. */
+	if (ret >= 0 && !rt->etc_written)
 		ret = approot_etc(rootfd, rt->hostname, err, err_size);
 	if (ret >= 0 && app->readonly_rootfs) {
 		ret = approot_remount_ro(rootfd, "/");

@@ -36,7 +36,4 @@ struct approot_tty {
 int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 		  struct approot_tty *tty, char *err, size_t err_size);
 
-/* /etc/hosts for hostname. */
-int approot_hosts_text(const char *hostname, char *buf, size_t size);
-
 #endif

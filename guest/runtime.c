@@ -760,6 +760,9 @@ static int runtime_parse_all(struct runtime_ctx *c, struct json_object *obj,
 	ret = runtime_opt_bool(c, obj, "", "interactive", &out->interactive);
 	if (ret < 0)
 		return ret;
+	ret = runtime_opt_bool(c, obj, "", "etc_written", &out->etc_written);
+	if (ret < 0)
+		return ret;
 	ret = runtime_required(c, obj, "", "apps", &m);
 	if (ret < 0)
 		return ret;

@@ -91,6 +91,8 @@ struct runtime {
 	char *hostname;
 	char *share; /* 9p mount tag */
 	bool interactive;
+	/* stage0 wrote /etc/hostname and /etc/hosts into every app tree */
+	bool etc_written;
 	struct runtime_app *apps;
 	size_t n_apps;
 };

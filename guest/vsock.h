@@ -6,6 +6,8 @@
 #ifndef COCOON_GUEST_VSOCK_H
 #define COCOON_GUEST_VSOCK_H
 
+#include <stddef.h>
+
 /* Connects to the host's port; the fd or -errno. */
 int vsock_connect_host(unsigned int port);
 
@@ -24,5 +26,15 @@ int vsock_listen(unsigned int port);
  * The fd or -errno.
  */
 int vsock_open_stream(const char *app, const char *stream);
+
+/*
+ * Opens n stdio streams of an app at once: the connections are made in
+ * parallel (one round trip through the VMM instead of n), then each gets
+ * its header frame. On success fds[0..n) are the streams and 0 is
+ * returned; on failure every fd is closed (fds[] set to -1) and -errno
+ * is returned, with *failed the index of the stream that failed.
+ */
+int vsock_open_streams(const char *app, const char *const *streams, int *fds,
+		       size_t n, size_t *failed);
 
 #endif

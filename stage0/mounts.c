@@ -2,6 +2,8 @@
 #include "stage0/mounts.h"
 
 #include "common/cleanup.h"
+#include "common/etchosts.h"
+#include "images/beneath.h"
 #include "stage0/pod_cleanup.h"
 
 #include <errno.h>
@@ -167,4 +169,68 @@ int mounts_setup(struct pod *p, const struct mounts_app *apps, size_t napps,
 fail:
 	pod_cleanup_mounts(p->path, NULL);
 	return -1;
+}
+
+/*
+ * Replaces etcfd/name with a new regular file holding text. The old entry
+ * is unlinked first and the new one made with O_EXCL | O_NOFOLLOW, so
+ * nothing the image put there (a symlink, a FIFO, a device node) is
+ * ever opened on the host.
+ */
+static int mounts_etc_file(int etcfd, const char *app, const char *name,
+			   const char *text, struct error **err)
+{
+	cleanup_close int fd = -1;
+	size_t len = strlen(text), done = 0;
+
+	if (unlinkat(etcfd, name, 0) < 0 && errno != ENOENT)
+		return error_set_errno(err, "app %s: replace /etc/%s", app,
+				       name);
+	fd = openat(etcfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fchmod(fd, 0644) < 0)
+		return error_set_errno(err, "app %s: create /etc/%s", app,
+				       name);
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_set_errno(err, "app %s: write /etc/%s",
+					       app, name);
+		done += (size_t)n;
+	}
+	if (close(steal_fd(&fd)) < 0)
+		return error_set_errno(err, "app %s: write /etc/%s", app, name);
+	return 0;
+}
+
+int mounts_write_etc(struct pod *p, const char *app, const char *hostname,
+		     struct error **err)
+{
+	cleanup_close int rootfd = -1, etcfd = -1;
+	cleanup_free char *root = NULL;
+	char text[512];
+	const char *base;
+
+	if (asprintf(&root, "stage1/shared/apps/%s/rootfs", app) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	rootfd = openat(p->dirfd, root,
+			O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		return error_set_errno(err, "app %s: open %s/%s", app, p->path,
+				       root);
+	/* /etc itself may be a symlink of the image's: resolved inside. */
+	etcfd = beneath_parent(rootfd, "etc/hosts", true, &base);
+	if (etcfd < 0)
+		return error_set_errno(err, "app %s: open /etc in its tree",
+				       app);
+	snprintf(text, sizeof(text), "%s\n", hostname);
+	if (mounts_etc_file(etcfd, app, "hostname", text, err) < 0)
+		return -1;
+	if (etchosts_text(hostname, text, sizeof(text)) < 0)
+		return error_set(err, ENAMETOOLONG, "hostname %s too long",
+				 hostname);
+	return mounts_etc_file(etcfd, app, "hosts", text, err);
 }

@@ -43,4 +43,15 @@ int mounts_setup(struct pod *p, const struct mounts_app *apps, size_t napps,
 		 const struct mounts_volume *vols, size_t nvols, bool overlay,
 		 struct error **err);
 
+/*
+ * Writes /etc/hostname and /etc/hosts (common/etchosts.h) into the tree
+ * of app (stage1/shared/apps/<app>/rootfs, mounted or copied), creating
+ * /etc if missing. The tree is the image's and untrusted: paths resolve
+ * inside it, and whatever was at those two names is replaced, never
+ * opened. Done on the host because the guest would need a dozen 9p round
+ * trips for it.
+ */
+int mounts_write_etc(struct pod *p, const char *app, const char *hostname,
+		     struct error **err);
+
 #endif

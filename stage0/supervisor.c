@@ -321,7 +321,20 @@ static void sup_on_hello(struct sup *s, const struct ctl_guest_msg *m)
 		sup_protocol_error(s, what);
 		return;
 	}
-	msg = ctl_msg_new("hello");
+	s->hello_done = true;
+	sup_send_resize(s);
+}
+
+/*
+ * Our hello and the pod frame go out as soon as the guest connects,
+ * without waiting for its hello: that saves a round trip through the
+ * VMM at every start. The guest's hello is still checked when it comes,
+ * and nothing else it sends is accepted before (docs/protocol.md).
+ */
+static void sup_greet(struct sup *s)
+{
+	struct json_object *msg = ctl_msg_new("hello");
+
 	if (!msg) {
 		sup_protocol_error(s, "out of memory");
 		return;
@@ -329,12 +342,8 @@ static void sup_on_hello(struct sup *s, const struct ctl_guest_msg *m)
 	json_object_object_add(msg, "version",
 			       json_object_new_int(CTL_VERSION));
 	if (sup_send(s, msg) < 0 ||
-	    sup_send(s, json_object_get(s->cfg.pod_frame)) < 0) {
+	    sup_send(s, json_object_get(s->cfg.pod_frame)) < 0)
 		sup_protocol_error(s, "cannot send the pod to the guest");
-		return;
-	}
-	s->hello_done = true;
-	sup_send_resize(s);
 }
 
 static bool sup_apps_running(const struct sup *s)
@@ -446,6 +455,8 @@ static void sup_ctl_accept(struct sup *s)
 			sup_close_ctl(s);
 			sup_protocol_error(s, "cannot watch the control "
 					      "connection");
+		} else {
+			sup_greet(s);
 		}
 	}
 }
@@ -731,6 +742,23 @@ static void sup_free(struct sup *s)
 		close(s->epfd);
 }
 
+/* /etc/hostname and /etc/hosts of every app, and the guest told so. */
+static int sup_write_etc(struct sup *s, struct error **err)
+{
+	struct json_object *rt, *hostname;
+
+	if (!json_object_object_get_ex(s->cfg.pod_frame, "runtime", &rt) ||
+	    !json_object_object_get_ex(rt, "hostname", &hostname) ||
+	    !json_object_is_type(hostname, json_type_string))
+		return error_set(err, EINVAL, "runtime.json has no hostname");
+	for (size_t i = 0; i < s->cfg.napps; i++)
+		if (mounts_write_etc(s->p, s->cfg.apps[i].name,
+				     json_object_get_string(hostname), err) < 0)
+			return -1;
+	json_object_object_add(rt, "etc_written", json_object_new_boolean(1));
+	return 0;
+}
+
 /* Everything up to a running VMM; on failure nothing has been started. */
 static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 			   struct error **err)
@@ -747,7 +775,8 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 						 s->cfg.vols[i].source,
 						 s->cfg.vols[i].readonly};
 	if (mounts_setup(s->p, apps, s->cfg.napps, vols, s->cfg.nvols,
-			 s->cfg.overlay, err) < 0)
+			 s->cfg.overlay, err) < 0 ||
+	    sup_write_etc(s, err) < 0)
 		return -1;
 	if (cgroup_pod_create(s->p->uuid, s->cfg.memory_mib, s->cfg.cpus,
 			      &s->cgroup, err) < 0)
