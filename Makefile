@@ -146,8 +146,8 @@ $(BUILD)/vmlinux $(BUILD)/bzImage: kernel-config/guest.config \
 		ln -sf $$d/bzImage $(BUILD)/bzImage
 
 kernel: $(BUILD)/vmlinux
-testhost-kernel:
-	kernel-config/build-kernel testhost
+testhost-kernel: $(BUILD)/mkcpio
+	tests/testhost/kernel
 
 # ---- tests
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -7,8 +7,9 @@ packages=(
 	build-essential pkg-config clang lld libclang-rt-14-dev
 	libjson-c-dev libarchive-dev libgpgme-dev libcurl4-openssl-dev
 	libsqlite3-dev libseccomp-dev libcmocka-dev
-	# guest and test-host kernels
+	# the guest kernel; depmod for the test host's (Debian's, downloaded)
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
+	kmod
 	# the virtual test host, baselines and test tools
 	qemu-system-x86 busybox-static iproute2 python3 procps psmisc time bc
 	gnupg skopeo umoci docker-registry crun hyperfine jq attr file
