@@ -7,7 +7,7 @@
 # image with --insecure-options=image, the pull policy, the refused --net
 # and --stage1 values, several apps with `---`, ARGS after `--`, --exec.
 # Most checks share one pod of nine apps (each boot costs seconds).
-# Run with 2 vCPUs: tests/testhost/run --cpus 2 -- tests/integration/test_pod_flags.sh
+# Run alone: tests/testhost/run -- tests/integration/test_pod_flags.sh
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/podlib.sh
