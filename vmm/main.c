@@ -111,6 +111,11 @@ int main(int argc, char *argv[])
 		cfg.nshares = opts.nshares;
 		cfg.vsock_cid = opts.vsock_cid;
 		cfg.vsock_path = opts.vsock_path;
+		cfg.net = opts.net;
+		cfg.net_tap = opts.net_tap[0] ? opts.net_tap : NULL;
+		cfg.net_fd = opts.net_fd;
+		cfg.net_mac_set = opts.net_mac_set;
+		memcpy(cfg.net_mac, opts.net_mac, sizeof(cfg.net_mac));
 	}
 	if (opts.console) {
 		console_fd =

@@ -17,6 +17,7 @@ void options_usage(const char *progname)
 	       "[--allow-pvm]\n"
 	       "          [--rng] [--share TAG=DIR[,ro]]... "
 	       "[--vsock CID,PATH]\n"
+	       "          [--net tap=NAME[,mac=MAC] | --net fd=N[,mac=MAC]]\n"
 	       "       %s --flat FILE [--mem MiB] [--cpus N] [--console FILE]\n"
 	       "\n"
 	       "Runs one KVM virtual machine until the guest resets it.\n"
@@ -56,6 +57,17 @@ void options_usage(const char *progname)
 	       "for a\n"
 	       "                  guest port with \"CONNECT P\\n\" "
 	       "(PATH: 1..%u bytes)\n"
+	       "  --net tap=NAME[,mac=MAC]\n"
+	       "                  a virtio-net device on the tap NAME (made "
+	       "if missing;\n"
+	       "                  1..%u bytes of A-Z a-z 0-9 _ . -)\n"
+	       "  --net fd=N[,mac=MAC]\n"
+	       "                  the same on an open tap fd N (>= %d, "
+	       "IFF_TAP|IFF_NO_PI|\n"
+	       "                  IFF_VNET_HDR); MAC xx:xx:xx:xx:xx:xx, "
+	       "unicast;\n"
+	       "                  default 02:... from the tap name and "
+	       "network namespace\n"
 	       "  --verbose       debug messages\n"
 	       "  --help          this text\n"
 	       "\n"
@@ -67,7 +79,7 @@ void options_usage(const char *progname)
 	       progname, progname, OPTIONS_MEM_MIN_MIB, OPTIONS_MEM_MAX_MIB,
 	       OPTIONS_MEM_MIN_LINUX_MIB, OPTIONS_CPUS_MAX, OPTIONS_TAG_MAX,
 	       OPTIONS_SHARES_MAX, OPTIONS_VSOCK_CID_MIN, OPTIONS_VSOCK_CID_MAX,
-	       OPTIONS_VSOCK_PATH_MAX);
+	       OPTIONS_VSOCK_PATH_MAX, OPTIONS_NET_TAP_MAX, OPTIONS_NET_FD_MIN);
 }
 
 /* Strict decimal: no sign, no spaces, no suffix, no overflow. */
@@ -122,6 +134,7 @@ enum {
 	OPT_RNG,
 	OPT_SHARE,
 	OPT_VSOCK,
+	OPT_NET,
 };
 
 static const struct option long_options[] = {
@@ -138,6 +151,7 @@ static const struct option long_options[] = {
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"share", required_argument, NULL, OPT_SHARE},
 	{"vsock", required_argument, NULL, OPT_VSOCK},
+	{"net", required_argument, NULL, OPT_NET},
 	{NULL, 0, NULL, 0},
 };
 
@@ -261,11 +275,136 @@ static int parse_vsock(const char *arg, struct options *opts)
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* xx:xx:xx:xx:xx:xx (len bytes at s), a unicast address, not all zero:
+ * a NIC cannot have a group address (§5.1.4 takes it as given). */
+static int parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	unsigned int any = 0;
+
+	if (len != 17)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		any |= mac[i];
+	}
+	if (!any || (mac[0] & 1))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * --net tap=NAME[,mac=MAC] or fd=N[,mac=MAC]: one NIC. Names are kept to
+ * plain ones Linux accepts (no '/', ':', spaces; not "." or "..").
+ */
+static int parse_net(const char *arg, struct options *opts)
+{
+	const char *p = arg;
+	bool have_tap = false, have_fd = false;
+
+	if (opts->net) {
+		log_error("--net given twice (one network device)");
+		return -EINVAL;
+	}
+	opts->net_fd = -1;
+	while (*p) {
+		const char *end = strchrnul(p, ',');
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		size_t klen = eq ? (size_t)(eq - p) : 0;
+		size_t vlen = eq ? (size_t)(end - eq - 1) : 0;
+		const char *v = eq ? eq + 1 : NULL;
+
+		if (!eq) {
+			log_error("--net '%s': expected tap=NAME or fd=N, then "
+				  "optionally ,mac=MAC",
+				  arg);
+			return -EINVAL;
+		}
+		if (klen == 3 && !memcmp(p, "tap", 3) && !have_tap) {
+			have_tap = true;
+			if (vlen == 0 || vlen > OPTIONS_NET_TAP_MAX ||
+			    strspn(v,
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "abcdefghijklmnopqrstuvwxyz0123456789_.-") <
+				    vlen ||
+			    (vlen == 1 && v[0] == '.') ||
+			    (vlen == 2 && !memcmp(v, "..", 2))) {
+				log_error("--net '%s': the tap name must be "
+					  "1..%u bytes of A-Z a-z 0-9 _ . -",
+					  arg, OPTIONS_NET_TAP_MAX);
+				return -EINVAL;
+			}
+			memcpy(opts->net_tap, v, vlen);
+			opts->net_tap[vlen] = '\0';
+		} else if (klen == 2 && !memcmp(p, "fd", 2) && !have_fd) {
+			char digits[12];
+			uint32_t fd = 0;
+			int r = -EINVAL;
+
+			have_fd = true;
+			if (vlen > 0 && vlen < sizeof(digits)) {
+				memcpy(digits, v, vlen);
+				digits[vlen] = '\0';
+				r = parse_u32(digits, &fd);
+			}
+			if (r < 0 || fd < OPTIONS_NET_FD_MIN ||
+			    fd > INT32_MAX) {
+				log_error("--net '%s': the fd must be a number "
+					  "from %d (0-2 are stdio)",
+					  arg, OPTIONS_NET_FD_MIN);
+				return -EINVAL;
+			}
+			opts->net_fd = (int)fd;
+		} else if (klen == 3 && !memcmp(p, "mac", 3) &&
+			   !opts->net_mac_set) {
+			if (parse_mac(v, vlen, opts->net_mac) < 0) {
+				log_error("--net '%s': the MAC must be "
+					  "xx:xx:xx:xx:xx:xx in hex, unicast "
+					  "and not all zero",
+					  arg);
+				return -EINVAL;
+			}
+			opts->net_mac_set = true;
+		} else {
+			log_error("--net '%s': unknown or repeated key '%.*s'",
+				  arg, (int)klen, p);
+			return -EINVAL;
+		}
+		p = *end ? end + 1 : end;
+		if (*end && !*p) {
+			log_error("--net '%s': trailing comma", arg);
+			return -EINVAL;
+		}
+	}
+	if (have_tap == have_fd) {
+		log_error("--net '%s': give exactly one of tap=NAME and fd=N",
+			  arg);
+		return -EINVAL;
+	}
+	opts->net = true;
+	return 0;
+}
+
 int options_parse(int argc, char *const argv[], struct options *opts)
 {
 	int c, r = 0;
 
 	memset(opts, 0, sizeof(*opts));
+	opts->net_fd = -1;
 	opts->mem_mib = 128;
 	opts->cpus = 1;
 	/* getopt keeps state between calls; reset it for repeated parsing. */
@@ -323,6 +462,9 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 		case OPT_VSOCK:
 			r = parse_vsock(optarg, opts);
 			break;
+		case OPT_NET:
+			r = parse_net(optarg, opts);
+			break;
 		case 'h':
 		case OPT_HELP:
 			opts->help = true;
@@ -345,9 +487,10 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 			  argv[optind]);
 		return -EINVAL;
 	}
-	if (opts->flat && (opts->rng || opts->nshares || opts->vsock_cid)) {
-		log_error("--flat has no devices: --rng, --share and --vsock "
-			  "need --kernel");
+	if (opts->flat &&
+	    (opts->rng || opts->nshares || opts->vsock_cid || opts->net)) {
+		log_error("--flat has no devices: --rng, --share, --vsock and "
+			  "--net need --kernel");
 		return -EINVAL;
 	}
 	if (opts->flat && (opts->kernel || opts->initrd || opts->cmdline)) {

@@ -24,6 +24,10 @@
 #define OPTIONS_VSOCK_CID_MAX  0xfffffffeull
 #define OPTIONS_VSOCK_PATH_MAX 96u
 
+/* --net: tap names as Linux takes them (IFNAMSIZ - 1), fds past stdio. */
+#define OPTIONS_NET_TAP_MAX 15u
+#define OPTIONS_NET_FD_MIN  3
+
 struct options_share {
 	char tag[OPTIONS_TAG_MAX + 1];
 	char dir[OPTIONS_SHARE_DIR_MAX];
@@ -48,6 +52,12 @@ struct options {
 	/* --vsock CID,PATH: virtio-vsock; vsock_cid 0 when not given */
 	uint64_t vsock_cid;
 	const char *vsock_path; /* points into argv */
+	/* --net tap=NAME[,mac=MAC] | fd=N[,mac=MAC]: virtio-net */
+	bool net;
+	char net_tap[OPTIONS_NET_TAP_MAX + 1]; /* "" with fd= */
+	int net_fd;			       /* -1 with tap= */
+	bool net_mac_set;
+	uint8_t net_mac[6];
 };
 
 /*

@@ -70,6 +70,13 @@ struct vm_config {
 	unsigned int nshares;
 	uint64_t vsock_cid;	/* virtio-vsock guest CID, 0: no device */
 	const char *vsock_path; /* its host side: PATH and PATH_<port> */
+	/* virtio-net over a tap: open (or create) net_tap, or when that is
+	 * NULL take net_fd, an open tap (the device then owns it) */
+	bool net;
+	const char *net_tap;
+	int net_fd;
+	bool net_mac_set; /* else net_default_mac() */
+	uint8_t net_mac[6];
 };
 
 struct vcpu;
