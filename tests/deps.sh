@@ -13,6 +13,8 @@ packages=(
 	# the virtual test host, baselines and test tools
 	qemu-system-x86 busybox-static iproute2 python3 procps psmisc time bc
 	gnupg skopeo umoci docker-registry crun hyperfine jq attr file
+	# pod networking: real CNI plugins, their iptables, bench/net
+	containernetworking-plugins iptables iperf3
 	# lint
 	clang-format cppcheck shellcheck
 )
