@@ -234,6 +234,8 @@ install: all
 	install -m 0644 $(BUILD)/initrd.cpio $(DESTDIR)$(PREFIX)/lib/cocoon/
 	install -m 0644 $$(readlink -f $(BUILD)/vmlinux) \
 		$(DESTDIR)$(PREFIX)/lib/cocoon/vmlinux
+	install -d $(DESTDIR)$(PREFIX)/lib/cocoon/net.d
+	install -m 0644 stage0/net.d/*.conflist $(DESTDIR)$(PREFIX)/lib/cocoon/net.d/
 
 clean:
 	rm -rf $(BUILD)

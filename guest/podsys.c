@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "guest/podsys.h"
+#include "guest/net.h"
 #include "guest/app.h"
 #include "guest/approot.h"
 #include "guest/system.h"
@@ -113,6 +114,10 @@ int podsys_prepare(const struct runtime *rt, char *err, size_t size)
 
 	if (sethostname(rt->hostname, strlen(rt->hostname)) < 0)
 		return podsys_fail(err, size, "set hostname %s", rt->hostname);
+	/* Loopback in every pod; the NICs stage0 gave it, as it said. */
+	if (net_lo_up(err, size) < 0 ||
+	    net_configure(&rt->interfaces, err, size) < 0)
+		return -1;
 	snprintf(data, sizeof(data), PODSYS_9P_OPTIONS "%s",
 		 podsys_has_host_volumes(rt) ? "mmap" : "loose");
 	log_debug("mount the share: %s", data);

@@ -763,6 +763,12 @@ static int runtime_parse_all(struct runtime_ctx *c, struct json_object *obj,
 	ret = runtime_opt_bool(c, obj, "", "etc_written", &out->etc_written);
 	if (ret < 0)
 		return ret;
+	ret = runtime_member(c, obj, "", "interfaces", &m);
+	if (ret < 0)
+		return ret;
+	ret = runtime_net_parse(c, ret ? m : NULL, &out->interfaces);
+	if (ret < 0)
+		return ret;
 	ret = runtime_required(c, obj, "", "apps", &m);
 	if (ret < 0)
 		return ret;
@@ -815,6 +821,7 @@ void runtime_free(struct runtime *rt)
 	for (size_t i = 0; i < rt->n_apps; i++)
 		runtime_app_free(&rt->apps[i]);
 	free(rt->apps);
+	runtime_net_free(&rt->interfaces);
 	free(rt->hostname);
 	free(rt->share);
 	memset(rt, 0, sizeof(*rt));

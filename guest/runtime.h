@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guest/runtime_net.h"
+
 struct json_object;
 
 /* Bounds on what one pod frame may ask for. */
@@ -93,6 +95,8 @@ struct runtime {
 	bool interactive;
 	/* stage0 wrote /etc/hostname and /etc/hosts into every app tree */
 	bool etc_written;
+	/* the pod's NICs (optional; none: loopback only) */
+	struct runtime_ifaces interfaces;
 	struct runtime_app *apps;
 	size_t n_apps;
 };

@@ -20,11 +20,12 @@ enum list_columns {
 	COL_STATE,
 	COL_CREATED,
 	COL_STARTED,
+	COL_NETWORKS,
 	COL_COUNT
 };
 
 static const char *const list_headers[COL_COUNT] = {
-	"UUID", "APP", "IMAGE NAME", "STATE", "CREATED", "STARTED",
+	"UUID", "APP", "IMAGE NAME", "STATE", "CREATED", "STARTED", "NETWORKS",
 };
 
 struct list_table {
@@ -150,6 +151,7 @@ static int list_pod_rows(struct list_table *t, const struct pod_status *st,
 		cells[COL_STATE] = list_strdup(i ? "" : st->state);
 		cells[COL_CREATED] = list_strdup(i ? "" : created);
 		cells[COL_STARTED] = list_strdup(i ? "" : started);
+		cells[COL_NETWORKS] = list_strdup(i ? "" : st->networks);
 		bool ok = true;
 
 		for (int c = 0; c < COL_COUNT; c++)

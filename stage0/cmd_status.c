@@ -103,7 +103,7 @@ static void status_print(const struct pod_status *st)
 	printf("created=%s\n", st->created.tv_sec ? t : "");
 	pod_time_format_human(&st->started, t, sizeof(t));
 	printf("started=%s\n", st->started.tv_sec ? t : "");
-	printf("networks=\n");
+	printf("networks=%s\n", st->networks ? st->networks : "");
 	if (st->pid)
 		printf("pid=%ld\n", st->pid);
 	else
@@ -219,7 +219,8 @@ COCOON_COMMAND(
 		 "                           exited garbage or garbage\n"
 		 "  created=2026-11-28 15:04:05.123 +0000 UTC\n"
 		 "  started=...              empty until the pod ran\n"
-		 "  networks=                (no networks yet)\n"
+		 "  networks=                NAME:ip4=ADDRESS,... of the pod's "
+		 "networks\n"
 		 "  pid=1240                 the VMM's pid, -1 if none\n"
 		 "  exited=false\n"
 		 "  exited-at=...            when the pod exited, if it has\n"

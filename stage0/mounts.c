@@ -206,11 +206,11 @@ static int mounts_etc_file(int etcfd, const char *app, const char *name,
 	return 0;
 }
 
-int mounts_write_etc(struct pod *p, const char *app, const char *hostname,
-		     struct error **err)
+int mounts_write_etc(struct pod *p, const char *app,
+		     const struct mounts_etc *etc, struct error **err)
 {
 	cleanup_close int rootfd = -1, etcfd = -1;
-	cleanup_free char *root = NULL;
+	cleanup_free char *root = NULL, *hosts = NULL;
 	char text[512];
 	const char *base;
 
@@ -226,11 +226,19 @@ int mounts_write_etc(struct pod *p, const char *app, const char *hostname,
 	if (etcfd < 0)
 		return error_set_errno(err, "app %s: open /etc in its tree",
 				       app);
-	snprintf(text, sizeof(text), "%s\n", hostname);
+	snprintf(text, sizeof(text), "%s\n", etc->hostname);
 	if (mounts_etc_file(etcfd, app, "hostname", text, err) < 0)
 		return -1;
-	if (etchosts_text(hostname, text, sizeof(text)) < 0)
+	if (etchosts_text(etc->hostname, text, sizeof(text)) < 0)
 		return error_set(err, ENAMETOOLONG, "hostname %s too long",
-				 hostname);
-	return mounts_etc_file(etcfd, app, "hosts", text, err);
+				 etc->hostname);
+	if (asprintf(&hosts, "%s%s", text,
+		     etc->hosts_extra ? etc->hosts_extra : "") < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (mounts_etc_file(etcfd, app, "hosts", hosts, err) < 0)
+		return -1;
+	if (etc->resolv_conf && mounts_etc_file(etcfd, app, "resolv.conf",
+						etc->resolv_conf, err) < 0)
+		return -1;
+	return 0;
 }

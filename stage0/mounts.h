@@ -43,15 +43,22 @@ int mounts_setup(struct pod *p, const struct mounts_app *apps, size_t napps,
 		 const struct mounts_volume *vols, size_t nvols, bool overlay,
 		 struct error **err);
 
+/* What mounts_write_etc writes into an app's /etc. */
+struct mounts_etc {
+	const char *hostname;
+	const char *hosts_extra; /* appended to /etc/hosts; NULL: nothing */
+	const char *resolv_conf; /* NULL: the image's is left alone */
+};
+
 /*
- * Writes /etc/hostname and /etc/hosts (common/etchosts.h) into the tree
- * of app (stage1/shared/apps/<app>/rootfs, mounted or copied), creating
- * /etc if missing. The tree is the image's and untrusted: paths resolve
- * inside it, and whatever was at those two names is replaced, never
- * opened. Done on the host because the guest would need a dozen 9p round
- * trips for it.
+ * Writes /etc/hostname, /etc/hosts (common/etchosts.h, then hosts_extra)
+ * and, when given, /etc/resolv.conf into the tree of app
+ * (stage1/shared/apps/<app>/rootfs, mounted or copied). The tree is the
+ * image's and untrusted: paths resolve inside it, and whatever was at
+ * those names is replaced, never opened. Done on the host because the
+ * guest would need a dozen 9p round trips for it.
  */
-int mounts_write_etc(struct pod *p, const char *app, const char *hostname,
-		     struct error **err);
+int mounts_write_etc(struct pod *p, const char *app,
+		     const struct mounts_etc *etc, struct error **err);
 
 #endif

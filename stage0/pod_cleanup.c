@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Undoing a pod's host mounts and cgroup: see pod_cleanup.h. */
 #include "stage0/pod_cleanup.h"
+#include "stage0/pod_net.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "stage0/cgroup.h"
@@ -320,6 +321,9 @@ int pod_cleanup(struct pod *p, struct error **err)
 	int r = 0;
 
 	if (pod_cleanup_cgroup(p->uuid, err) < 0)
+		r = error_wrap(err, "clean up pod %s", p->uuid);
+	/* CNI DEL and the namespace once nothing of the pod runs. */
+	if (r == 0 && pod_net_cleanup(p, err) < 0)
 		r = error_wrap(err, "clean up pod %s", p->uuid);
 	if (r < 0) {
 		/* Still unmount; the first error is the one reported. */

@@ -41,8 +41,9 @@ int pod_cgroup_path(const char *uuid, char *buf, size_t len);
 int pod_cleanup_cgroup(const char *uuid, struct error **err);
 
 /*
- * Both, processes first (so nothing writes to the overlays while they are
- * unmounted); each is tried even if the other failed. The first failure
+ * All of it: processes first (so nothing writes to the overlays while they
+ * are unmounted), then the pod's networks (stage0/pod_net.h), then the
+ * mounts; the mounts are tried even if the rest failed. The first failure
  * is reported.
  */
 int pod_cleanup(struct pod *p, struct error **err);

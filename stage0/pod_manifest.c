@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The pod manifest, runtime object and stage0.json (stage0/pod_manifest.h). */
 #include "stage0/pod_manifest.h"
+#include "stage0/pod_plan_net.h"
 #include "common/cleanup.h"
 
 #include <ctype.h>
@@ -157,6 +158,8 @@ struct plan_ctx {
 	size_t nimplicit;
 	uint64_t memory_mib_sum;
 	unsigned max_cpus;
+	struct json_object *net;   /* stage0.json "net" */
+	struct json_object *ports; /* the manifest's ports */
 };
 
 static bool plan_implicit_has(const struct plan_ctx *c, const char *name)
@@ -882,7 +885,7 @@ static int plan_stage0(struct plan_ctx *c, struct error **err)
 	    jadd(s, "memory_mib", json_object_new_int64(p->memory_mib), err) <
 		    0 ||
 	    jadd(s, "cpus", json_object_new_int64(p->cpus), err) < 0 ||
-	    jadd_str(s, "net", o->net, err) < 0 ||
+	    jadd(s, "net", json_object_get(c->net), err) < 0 ||
 	    jadd(s, "interactive", json_object_new_boolean(o->interactive),
 		 err) < 0 ||
 	    jadd(s, "overlay", json_object_new_boolean(!o->no_overlay), err) <
@@ -946,7 +949,8 @@ int pod_plan_build(const struct pod_plan_input *in, struct pod_plan *out,
 	for (size_t i = 0; i < in->o->napps; i++)
 		if (plan_app(&c, i, err) < 0)
 			goto out;
-	if (plan_volumes_json(&c, err) < 0 || plan_size(&c, err) < 0)
+	if (plan_volumes_json(&c, err) < 0 || plan_size(&c, err) < 0 ||
+	    pod_plan_net(in, &c.net, &c.ports, err) < 0)
 		goto out;
 	if (in->o->hostname)
 		snprintf(hostname, sizeof(hostname), "%s", in->o->hostname);
@@ -960,7 +964,7 @@ int pod_plan_build(const struct pod_plan_input *in, struct pod_plan *out,
 	    jadd(p.manifest, "volumes", json_object_get(c.volumes), err) < 0 ||
 	    jadd(p.manifest, "isolators", json_object_new_array(), err) < 0 ||
 	    jadd(p.manifest, "annotations", json_object_new_array(), err) < 0 ||
-	    jadd(p.manifest, "ports", json_object_new_array(), err) < 0)
+	    jadd(p.manifest, "ports", json_object_get(c.ports), err) < 0)
 		goto out;
 	/* docs/protocol.md, "The runtime object". */
 	if (jadd_str(p.runtime, "hostname", hostname, err) < 0 ||
@@ -979,6 +983,8 @@ out:
 	json_object_put(c.runtime_apps);
 	json_object_put(c.manifest_apps);
 	json_object_put(c.stage0_apps);
+	json_object_put(c.net);
+	json_object_put(c.ports);
 	for (size_t i = 0; i < c.nimplicit; i++)
 		free(c.implicit[i]);
 	free(c.implicit);

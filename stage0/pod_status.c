@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Reading a pod's state for list and status: see pod_status.h. */
 #include "stage0/pod_status.h"
+#include "stage0/pod_net.h"
 #include "common/cleanup.h"
 
 #include <errno.h>
@@ -103,6 +104,7 @@ void pod_status_free(struct pod_status *st)
 	}
 	free(st->apps);
 	free(st->reason);
+	free(st->networks);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -380,9 +382,39 @@ int pod_status_read(struct pod *p, struct pod_status *st, struct error **err)
 		r = -1;
 	if (!st->pid)
 		pod_status_pid_file(p, st);
+	st->networks = pod_net_summary(p);
 	if (r < 0)
 		return error_wrap(err, "read status of pod %s", p->uuid);
 	return 0;
+}
+
+/* "name:ip4=A,name2:ip6=B" -> [{"netName": name, "ip": A}, ...] */
+static struct json_object *pod_networks_json(const char *summary)
+{
+	struct json_object *a = json_object_new_array();
+	const char *p = summary ? summary : "";
+
+	while (a && *p) {
+		size_t len = strcspn(p, ",");
+		const char *colon = memchr(p, ':', len);
+		const char *eq = memchr(p, '=', len);
+		struct json_object *j;
+
+		if (colon && eq && eq > colon) {
+			j = json_object_new_object();
+			json_object_object_add(j, "netName",
+					       json_object_new_string_len(
+						       p, (int)(colon - p)));
+			json_object_object_add(
+				j, "ip",
+				json_object_new_string_len(
+					eq + 1,
+					(int)(len - (size_t)(eq + 1 - p))));
+			json_object_array_add(a, j);
+		}
+		p += len + (p[len] == ',');
+	}
+	return a;
 }
 
 static struct json_object *pod_json_time_ns(const struct timespec *t)
@@ -448,6 +480,6 @@ struct json_object *pod_status_to_json(const struct pod_status *st)
 	}
 	json_object_object_add(o, "app_names", names);
 	json_object_object_add(o, "apps", apps);
-	json_object_object_add(o, "networks", json_object_new_array());
+	json_object_object_add(o, "networks", pod_networks_json(st->networks));
 	return o;
 }

@@ -47,6 +47,8 @@ struct pod_status {
 	char *reason;
 	struct pod_app_status *apps;
 	size_t napps;
+	/* "default:ip4=172.16.28.2,..." (stage0/pod_net.h); "" if none */
+	char *networks;
 };
 
 /*

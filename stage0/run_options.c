@@ -123,6 +123,12 @@ enum run_flag_id {
 	F_INSECURE,
 	F_PULL_POLICY,
 	F_NET,
+	F_PORT,
+	F_DNS,
+	F_DNS_SEARCH,
+	F_DNS_OPT,
+	F_DNS_DOMAIN,
+	F_HOSTS_ENTRY,
 	F_NO_OVERLAY,
 	F_DEBUG,
 	/* app flags */
@@ -166,6 +172,12 @@ static const struct run_flag {
 	{"insecure-options", F_INSECURE, ARG_VALUE, SCOPE_POD},
 	{"pull-policy", F_PULL_POLICY, ARG_VALUE, SCOPE_POD},
 	{"net", F_NET, ARG_OPTIONAL, SCOPE_POD},
+	{"port", F_PORT, ARG_VALUE, SCOPE_POD},
+	{"dns", F_DNS, ARG_VALUE, SCOPE_POD},
+	{"dns-search", F_DNS_SEARCH, ARG_VALUE, SCOPE_POD},
+	{"dns-opt", F_DNS_OPT, ARG_VALUE, SCOPE_POD},
+	{"dns-domain", F_DNS_DOMAIN, ARG_VALUE, SCOPE_POD},
+	{"hosts-entry", F_HOSTS_ENTRY, ARG_VALUE, SCOPE_POD},
 	{"no-overlay", F_NO_OVERLAY, ARG_BOOL, SCOPE_POD},
 	{"debug", F_DEBUG, ARG_BOOL, SCOPE_POD},
 	{"exec", F_EXEC, ARG_VALUE, SCOPE_APP_ONLY},
@@ -580,6 +592,7 @@ void run_options_free(struct run_options *o)
 	env_list_free(&o->set_env);
 	free(o->hostname);
 	free(o->uuid_file_save);
+	run_net_free(&o->net);
 	free(o);
 }
 
@@ -742,16 +755,24 @@ static int run_pod_flag(struct run_options *o, enum run_flag_id id,
 					 value);
 		return 0;
 	case F_NET:
-		if (value && !strcmp(value, "none"))
-			return 0;
 		if (value && !strcmp(value, "host"))
 			return error_set(err, EINVAL,
 					 "a pod is a virtual machine and "
 					 "cannot share the host's network; "
-					 "use --net=none");
-		return error_set(err, ENOTSUP,
-				 "networking is not available yet (issue "
-				 "6); use --net=none");
+					 "use --net=default or --net=none");
+		return run_net_flag(&o->net, RUN_NET_NET, value, err);
+	case F_PORT:
+		return run_net_flag(&o->net, RUN_NET_PORT, value, err);
+	case F_DNS:
+		return run_net_flag(&o->net, RUN_NET_DNS, value, err);
+	case F_DNS_SEARCH:
+		return run_net_flag(&o->net, RUN_NET_DNS_SEARCH, value, err);
+	case F_DNS_OPT:
+		return run_net_flag(&o->net, RUN_NET_DNS_OPT, value, err);
+	case F_DNS_DOMAIN:
+		return run_net_flag(&o->net, RUN_NET_DNS_DOMAIN, value, err);
+	case F_HOSTS_ENTRY:
+		return run_net_flag(&o->net, RUN_NET_HOSTS_ENTRY, value, err);
 	case F_NO_OVERLAY:
 		o->no_overlay = bvalue;
 		return 0;
@@ -808,7 +829,6 @@ int run_options_parse(int argc, char **argv, bool is_run,
 		return error_set(err, ENOMEM, "out of memory");
 	o->is_run = is_run;
 	o->pull = PULL_NEW;
-	o->net = "none";
 	run_app_flags_init(&o->all);
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL;

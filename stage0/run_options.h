@@ -23,6 +23,7 @@
 #include "images/fetch.h"
 #include "stage0/isolators.h"
 #include "stage0/prepare.h"
+#include "stage0/run_net.h"
 
 struct env_var {
 	char *name;
@@ -106,7 +107,7 @@ struct run_options {
 	enum pull_policy pull;
 	uint64_t memory; /* pod: bytes, 0: from the apps or the default */
 	uint64_t cpu;	 /* pod: millicores, 0: from the apps or 1 vCPU */
-	const char *net; /* "none" */
+	struct run_net net;
 };
 
 /* True when path has a ".." component. */
@@ -134,7 +135,17 @@ const struct run_volume *run_options_volume(const struct run_options *o,
 	"  --hostname NAME             default pod-<first 8 of the UUID>\n"    \
 	"  --interactive               the app gets a terminal (one app "      \
 	"only)\n"                                                              \
-	"  --net=none                  loopback only (the one choice today)\n" \
+	"  --net=LIST                  default (NAT to the host's network),\n" \
+	"                              default-restricted (the host only),\n"  \
+	"                              none (loopback only) or networks "      \
+	"from\n"                                                               \
+	"                              /etc/cocoon/net.d; NAME:K=V;K=V "       \
+	"passes\n"                                                             \
+	"                              CNI_ARGS. Default: default\n"           \
+	"  --port=NAME:[HOSTIP:]HOSTPORT  publish an app's port\n"             \
+	"  --dns=IP,... | host | none  name servers for resolv.conf\n"         \
+	"  --dns-search, --dns-opt, --dns-domain   resolv.conf's others\n"     \
+	"  --hosts-entry=IP=NAME | host   /etc/hosts entries\n"                \
 	"  --no-overlay                copy the image instead of overlayfs\n"  \
 	"  --pull-policy=new|update|never  new (default): fetch if missing\n"  \
 	"  --insecure-options=LIST     image, seccomp, capabilities, ...\n"    \

@@ -124,7 +124,7 @@ void stage1_free(struct stage1 *s)
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
 stage1_child(struct pod *p, char **argv, int procs_fd, int console_w,
-	     pid_t parent)
+	     const struct stage1_vm *vm, pid_t parent)
 {
 	static const char msg_cg[] = "cocoon: cannot join the pod's cgroup\n";
 	static const char msg_exec[] = "cocoon: cannot exec cocoon-vmm\n";
@@ -150,6 +150,9 @@ stage1_child(struct pod *p, char **argv, int procs_fd, int console_w,
 			_exit(127);
 		_exit(127);
 	}
+	for (size_t i = 0; i < vm->nnics; i++)
+		if (fcntl(vm->nics[i].tap_fd, F_SETFD, 0) < 0)
+			_exit(127);
 	if (fchdir(p->dirfd) < 0)
 		_exit(127);
 	execv(argv[0], argv);
@@ -172,17 +175,27 @@ int stage1_start(const struct stage1 *s1, struct pod *p,
 	 * directory (sun_path is short); the share is absolute, so that the
 	 * VMM's command line names its pod (`cocoon stop` checks that).
 	 */
-	char *argv[] = {
+	char *argv[16 + 2 * STAGE1_NICS_MAX + 1] = {
 		s1->vmm,    "--kernel",	      s1->kernel,  "--initrd",
 		s1->initrd, "--mem",	      mem,	   "--cpus",
 		cpus,	    "--rng",	      "--share",   NULL, /* share */
 		"--vsock",  "3,stage1/vsock", "--cmdline", cmdline,
 		NULL,
 	};
+	char nic_args[STAGE1_NICS_MAX][48];
 
+	if (vm->nnics > STAGE1_NICS_MAX)
+		return error_set(err, E2BIG, "%zu NICs, at most %d", vm->nnics,
+				 STAGE1_NICS_MAX);
 	if (asprintf(&share, "pod=%s/stage1/shared", p->path) < 0)
 		return error_set(err, ENOMEM, "out of memory");
 	argv[11] = share;
+	for (size_t i = 0; i < vm->nnics; i++) {
+		snprintf(nic_args[i], sizeof(nic_args[i]), "fd=%d,mac=%s",
+			 vm->nics[i].tap_fd, vm->nics[i].mac);
+		argv[16 + 2 * i] = "--net";
+		argv[17 + 2 * i] = nic_args[i];
+	}
 	snprintf(mem, sizeof(mem), "%u", vm->memory_mib);
 	snprintf(cpus, sizeof(cpus), "%u", vm->cpus);
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet cocoon.pod=1%s",
@@ -201,7 +214,7 @@ int stage1_start(const struct stage1 *s1, struct pod *p,
 		return error_set_errno(err, "fork for cocoon-vmm");
 	}
 	if (*pid == 0)
-		stage1_child(p, argv, procs_fd, pipefd[1], parent);
+		stage1_child(p, argv, procs_fd, pipefd[1], vm, parent);
 	close(pipefd[1]);
 	*console_fd = pipefd[0];
 	fcntl(*console_fd, F_SETFL, O_NONBLOCK);

@@ -28,10 +28,20 @@ struct stage1 {
 int stage1_find(struct stage1 *out, struct error **err);
 void stage1_free(struct stage1 *s);
 
+#define STAGE1_NICS_MAX 8
+
+struct stage1_nic {
+	int tap_fd;
+	char mac[18]; /* aa:bb:cc:dd:ee:ff */
+};
+
 struct stage1_vm {
 	unsigned memory_mib, cpus;
 	bool debug;	    /* cocoon.debug=1 for the guest */
 	const char *cgroup; /* joined before exec; NULL: none */
+	/* NICs: tap fds (kept open across exec) and their MACs */
+	const struct stage1_nic *nics;
+	size_t nnics;
 };
 
 /*

@@ -9,6 +9,7 @@
  * ctl_guest_msg_decode(); anything malformed stops the pod.
  */
 #include "stage0/supervisor.h"
+#include "stage0/pod_net.h"
 
 #include "common/cleanup.h"
 #include "common/ctl.h"
@@ -59,6 +60,7 @@ struct sup {
 	struct pod *p;
 	struct supervisor_config cfg; /* stage0.json, the pod frame */
 	struct stage1 stage1;
+	struct pod_net net; /* the pod's networks, when it has any */
 	char *cgroup;
 	/* run time */
 	int epfd, sigfd, ctl_listen, ctl_fd, console_fd, console_log, timer_fd;
@@ -158,6 +160,8 @@ static int sup_start_vmm(struct sup *s, struct error **err)
 		.cpus = s->cfg.cpus,
 		.debug = s->g->debug,
 		.cgroup = s->cgroup,
+		.nics = s->net.nics,
+		.nnics = s->net.nnics,
 	};
 
 	s->console_log = openat(s->p->dirfd, "stage1/console.log",
@@ -167,6 +171,8 @@ static int sup_start_vmm(struct sup *s, struct error **err)
 	if (stage1_start(&s->stage1, s->p, &vm, &s->vmm_pid, &s->console_fd,
 			 err) < 0)
 		return -1;
+	/* The VMM has its copies: a tap goes with the VMM. */
+	pod_net_close_taps(&s->net);
 	log_debug("pod %s: started %s (pid %d)", s->p->uuid, s->stage1.vmm,
 		  (int)s->vmm_pid);
 	return 0;
@@ -730,6 +736,7 @@ static void sup_free(struct sup *s)
 {
 	supervisor_config_free(&s->cfg);
 	stage1_free(&s->stage1);
+	pod_net_free(&s->net);
 	free(s->cgroup);
 	ctl_reader_free(&s->ctl_in);
 	if (s->console_log >= 0)
@@ -751,11 +758,19 @@ static int sup_write_etc(struct sup *s, struct error **err)
 	    !json_object_object_get_ex(rt, "hostname", &hostname) ||
 	    !json_object_is_type(hostname, json_type_string))
 		return error_set(err, EINVAL, "runtime.json has no hostname");
+	const struct mounts_etc etc = {
+		.hostname = json_object_get_string(hostname),
+		.hosts_extra = s->net.hosts_extra,
+		.resolv_conf = s->net.resolv_conf,
+	};
+
 	for (size_t i = 0; i < s->cfg.napps; i++)
-		if (mounts_write_etc(s->p, s->cfg.apps[i].name,
-				     json_object_get_string(hostname), err) < 0)
+		if (mounts_write_etc(s->p, s->cfg.apps[i].name, &etc, err) < 0)
 			return -1;
 	json_object_object_add(rt, "etc_written", json_object_new_boolean(1));
+	if (s->net.nnics)
+		json_object_object_add(rt, "interfaces",
+				       json_object_get(s->net.interfaces));
 	return 0;
 }
 
@@ -775,8 +790,11 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 						 s->cfg.vols[i].source,
 						 s->cfg.vols[i].readonly};
 	if (mounts_setup(s->p, apps, s->cfg.napps, vols, s->cfg.nvols,
-			 s->cfg.overlay, err) < 0 ||
-	    sup_write_etc(s, err) < 0)
+			 s->cfg.overlay, err) < 0)
+		return -1;
+	if (s->cfg.net && pod_net_up(s->g, s->p, s->cfg.net, &s->net, err) < 0)
+		return -1;
+	if (sup_write_etc(s, err) < 0)
 		return -1;
 	if (cgroup_pod_create(s->p->uuid, s->cfg.memory_mib, s->cfg.cpus,
 			      &s->cgroup, err) < 0)

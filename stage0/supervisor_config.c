@@ -224,6 +224,15 @@ int supervisor_config_load(struct pod *p, struct supervisor_config *s,
 	    config_load_apps(s, cfg, err) < 0 ||
 	    config_load_volumes(s, cfg, err) < 0)
 		goto out;
+	if (json_object_object_get_ex(cfg, "net", &s->net)) {
+		if (!json_object_is_type(s->net, json_type_object)) {
+			s->net = NULL;
+			error_set(err, EINVAL,
+				  "stage0.json: net is not an object");
+			goto out;
+		}
+		json_object_get(s->net);
+	}
 	manifest = config_read_json(p, "pod", CONFIG_MANIFEST_MAX, err);
 	if (!manifest)
 		goto out;
@@ -263,6 +272,8 @@ void supervisor_config_free(struct supervisor_config *c)
 		free(c->vols[i].source);
 	json_object_put(c->pod_frame);
 	c->pod_frame = NULL;
+	json_object_put(c->net);
+	c->net = NULL;
 	c->nvols = 0;
 }
 

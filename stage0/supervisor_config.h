@@ -48,6 +48,8 @@ struct supervisor_config {
 	/* {"type": "pod", "manifest": ..., "runtime": ...}, checked to fit
 	 * one frame before the VM starts */
 	struct json_object *pod_frame;
+	/* stage0.json's "net" (stage0/pod_plan_net.h); NULL: --net=none */
+	struct json_object *net;
 };
 
 /* The pod-wide part of state.json; exited == NULL while it runs. */

@@ -14,6 +14,17 @@ c() {
 		--system-config="$S/vendor" "$@"
 }
 
+# run_pod NAME ARGS...: `cocoon run` with a timeout; stdout in
+# $tmp/NAME.out, stderr in $tmp/NAME.err, exit status in $st.
+run_pod() {
+	local name=$1
+	shift
+	timeout 300 "$cocoon" --dir="$S/data" --local-config="$S/etc" \
+		--system-config="$S/vendor" run "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err"
+	st=$?
+}
+
 # pod_setup: fixture, store, trusted key. Fails the test if any is missing.
 pod_setup() {
 	"$top/tests/integration/mkpodimage" "$pod_fixtures" \

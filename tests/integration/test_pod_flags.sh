@@ -4,8 +4,8 @@
 # its precedence, users and groups, working dir, hostname, host and empty
 # volumes and per-app mounts, the VM's memory and vCPUs, --uuid-file-save,
 # capabilities, seccomp (errno and SIGSYS), a read-only root, an unsigned
-# image with --insecure-options=image, the pull policy, the refused --net
-# and --stage1 values, several apps with `---`, ARGS after `--`, --exec.
+# image with --insecure-options=image, the pull policy, the refused
+# --net=host and --stage1 values, several apps with `---`, ARGS after `--`, --exec.
 # Most checks share one pod of nine apps (each boot costs seconds).
 # Run alone: tests/testhost/run -- tests/integration/test_pod_flags.sh
 # shellcheck source=tests/integration/lib.sh
@@ -14,18 +14,6 @@
 . "$(dirname "$0")/podlib.sh"
 
 pod_vm_setup
-
-
-# run_pod NAME ARGS...: `cocoon run` with a timeout; stdout in
-# $tmp/NAME.out, stderr in $tmp/NAME.err, exit status in $st.
-run_pod() {
-	local name=$1
-	shift
-	timeout 300 "$cocoon" --dir="$S/data" --local-config="$S/etc" \
-		--system-config="$S/vendor" run "$@" \
-		>"$tmp/$name.out" 2>"$tmp/$name.err"
-	st=$?
-}
 
 # expect_line WHAT FILE LINE: FILE has exactly LINE (a fixed string).
 expect_line() {
@@ -42,10 +30,6 @@ run_pod net-host --net=host "$IMG"
 expect_status "--net=host is a usage error" 2 "$st" "$tmp/net-host.err"
 expect_grep "--net=host says a pod cannot share the host's network" \
 	"cannot share the host's network" "$tmp/net-host.err"
-run_pod net-default --net=default "$IMG"
-expect_status "--net=default is refused" 2 "$st" "$tmp/net-default.err"
-expect_grep "--net=default says networking is not available yet" \
-	'networking is not available yet' "$tmp/net-default.err"
 run_pod stage1 --stage1=other "$IMG"
 expect_status "--stage1=other is refused" 2 "$st" "$tmp/stage1.err"
 expect_grep "--stage1=other says there is one stage1, kvm" \

@@ -24,6 +24,7 @@ static char tmpdir[64];
 static char outside[128];
 static char root[160];
 static struct pod pod;
+static const struct mounts_etc etc_x = {.hostname = "pod-x"};
 
 static int setup(void **state)
 {
@@ -98,7 +99,7 @@ static void test_no_etc(void **state)
 	char etc[512];
 
 	(void)state;
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), 0);
 	at_root(etc, sizeof(etc), "etc");
 	expect_written(etc);
 }
@@ -120,7 +121,7 @@ static void test_existing_files_replaced(void **state)
 	/* A FIFO: opening it for writing on the host would block. */
 	snprintf(path, sizeof(path), "%s/hosts", etc);
 	assert_int_equal(mkfifo(path, 0644), 0);
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), 0);
 	expect_written(etc);
 }
 
@@ -142,11 +143,11 @@ static void test_symlinks_stay_inside(void **state)
 	at_root(etc, sizeof(etc), "etc");
 	assert_int_equal(symlink("../../../../../../outside", etc), 0);
 	/* Dangling inside the tree: refused, nothing made outside. */
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), -1);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), -1);
 	error_free(&err);
 	at_root(path, sizeof(path), "outside");
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), 0);
 	/* "../.." from the tree root is the tree root: etc -> <root>/outside. */
 	at_root(path, sizeof(path), "outside");
 	expect_written(path);
@@ -160,10 +161,51 @@ static void test_symlinks_stay_inside(void **state)
 	snprintf(text, sizeof(text), "%s/secret", outside);
 	snprintf(path, sizeof(path), "%s/hostname", etc);
 	assert_int_equal(symlink(text, path), 0);
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), 0);
 	expect_written(etc);
 	read_file(text, path, sizeof(path));
 	assert_string_equal(path, "secret\n");
+}
+
+/* Network pods: extra hosts lines and resolv.conf, through a symlink. */
+static void test_hosts_extra_and_resolv_conf(void **state)
+{
+	const struct mounts_etc etc_net = {
+		.hostname = "pod-x",
+		.hosts_extra = "10.1.2.3\tdb.example\n",
+		.resolv_conf = "nameserver 172.16.28.1\nsearch example\n",
+	};
+	struct error *err = NULL;
+	char etc[512], path[600], text[512];
+	struct stat st;
+
+	(void)state;
+	at_root(etc, sizeof(etc), "etc");
+	assert_int_equal(mkdir(etc, 0755), 0);
+	/* The image's resolv.conf points out of the tree. */
+	snprintf(path, sizeof(path), "%s/resolv.conf", etc);
+	snprintf(text, sizeof(text), "%s/resolv", outside);
+	assert_int_equal(symlink(text, path), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_net, &err), 0);
+	expect_written(etc);
+	snprintf(path, sizeof(path), "%s/hosts", etc);
+	read_file(path, text, sizeof(text));
+	assert_non_null(
+		strstr(text, "127.0.1.1\tpod-x\n10.1.2.3\tdb.example\n"));
+	snprintf(path, sizeof(path), "%s/resolv.conf", etc);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	read_file(path, text, sizeof(text));
+	assert_string_equal(text, etc_net.resolv_conf);
+	snprintf(path, sizeof(path), "%s/resolv", outside);
+	assert_int_equal(lstat(path, &st), -1);
+
+	/* No resolv_conf: the image's own stays as it was. */
+	snprintf(path, sizeof(path), "%s/resolv.conf", etc);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("kept", path), 0);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), 0);
+	assert_int_equal(readlink(path, text, sizeof(text)), 4);
 }
 
 static void test_directory_refused(void **state)
@@ -176,7 +218,7 @@ static void test_directory_refused(void **state)
 	assert_int_equal(mkdir(path, 0755), 0);
 	at_root(path, sizeof(path), "etc/hostname");
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(mounts_write_etc(&pod, "a", "pod-x", &err), -1);
+	assert_int_equal(mounts_write_etc(&pod, "a", &etc_x, &err), -1);
 	assert_non_null(err);
 	assert_non_null(strstr(err->message, "app a: replace /etc/hostname"));
 	error_free(&err);
@@ -187,7 +229,7 @@ static void test_missing_tree(void **state)
 	struct error *err = NULL;
 
 	(void)state;
-	assert_int_equal(mounts_write_etc(&pod, "nope", "pod-x", &err), -1);
+	assert_int_equal(mounts_write_etc(&pod, "nope", &etc_x, &err), -1);
 	assert_non_null(err);
 	assert_non_null(strstr(err->message, "app nope: open"));
 	error_free(&err);
@@ -201,6 +243,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks_stay_inside,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hosts_extra_and_resolv_conf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree, setup,

@@ -43,6 +43,13 @@ static const char noapp_manifest[] =
 	"{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\","
 	"\"name\":\"example.com/base_image.x\"}";
 
+static const char web_manifest[] =
+	"{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\","
+	"\"name\":\"example.com/web\","
+	"\"app\":{\"exec\":[\"/bin/httpd\"],\"user\":\"0\",\"group\":\"0\","
+	"\"ports\":[{\"name\":\"http\",\"protocol\":\"tcp\",\"port\":80},"
+	"{\"name\":\"dns\",\"protocol\":\"udp\",\"port\":53}]}}";
+
 static const char *const host_env[] = {"HOSTONLY=h", "OVER=host",
 				       "PATH=/host/bin", NULL};
 
@@ -247,7 +254,8 @@ static void test_image_defaults(void **state)
 			    "2026-11-28T15:04:05.123456789Z");
 	assert_int_equal(json_object_get_int(at(s, "memory_mib")), 256);
 	assert_int_equal(json_object_get_int(at(s, "cpus")), 1);
-	assert_string_equal(str(s, "net"), "none");
+	assert_string_equal(str(s, "net.spec"), "default");
+	assert_int_equal(json_object_array_length(at(s, "net.ports")), 0);
 	assert_true(json_object_get_boolean(at(s, "overlay")));
 	assert_false(json_object_get_boolean(at(s, "interactive")));
 	assert_int_equal(json_object_get_int(at(s, "stop_timeout_ms")), 10000);
@@ -623,6 +631,54 @@ static void test_errors(void **state)
 		  "300 vCPUs is more than a pod can have");
 }
 
+/* --port resolved against the apps' ports; the DNS flags passed on. */
+static void test_net(void **state)
+{
+	const char *const manifests[] = {NULL, web_manifest};
+	struct json_object *s, *m;
+	struct fixture f;
+	cleanup_error struct error *err = NULL;
+
+	(void)state;
+	build_ok(&f,
+		 ARGV("--net=default,other", "--port=dns:127.0.0.1:5353",
+		      "--port=http:8080", "--dns=1.1.1.1", "--dns-search=corp",
+		      "--hosts-entry=10.0.0.5=db", "a", "b"),
+		 manifests);
+	s = f.plan.stage0;
+	m = f.plan.manifest;
+	assert_string_equal(str(s, "net.spec"), "default,other");
+	assert_string_equal(str(s, "net.ports.0.name"), "dns");
+	assert_string_equal(str(s, "net.ports.0.protocol"), "udp");
+	assert_int_equal(
+		json_object_get_int(at(s, "net.ports.0.container_port")), 53);
+	assert_int_equal(json_object_get_int(at(s, "net.ports.0.host_port")),
+			 5353);
+	assert_string_equal(str(s, "net.ports.0.host_ip"), "127.0.0.1");
+	assert_string_equal(str(s, "net.ports.1.protocol"), "tcp");
+	assert_false(json_object_object_get_ex(at(s, "net.ports.1"), "host_ip",
+					       NULL));
+	assert_string_equal(str(s, "net.dns.0"), "1.1.1.1");
+	assert_string_equal(str(s, "net.dns_search.0"), "corp");
+	assert_string_equal(str(s, "net.hosts.0"), "10.0.0.5=db");
+	/* appc's pod manifest lists the exposed ports */
+	assert_string_equal(str(m, "ports.1.name"), "http");
+	assert_int_equal(json_object_get_int(at(m, "ports.1.hostPort")), 8080);
+	fixture_free(&f);
+
+	assert_int_equal(build(&f, ARGV("--port=nope:80", "a"), NULL, 0, &err),
+			 -1);
+	assert_non_null(strstr(err->message,
+			       "no app of the pod has a port named nope"));
+	fixture_free(&f);
+	error_free(&err);
+	assert_int_equal(build(&f, ARGV("--net=none", "--port=http:80", "a"),
+			       manifests + 1, 0, &err),
+			 -1);
+	assert_non_null(strstr(err->message, "--port needs a network"));
+	fixture_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_volumes),
 		cmocka_unit_test(test_insecure),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_net),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

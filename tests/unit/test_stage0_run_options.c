@@ -106,7 +106,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o->apps[0].nargs, 0);
 	assert_int_equal(o->apps[0].flags.readonly_rootfs, -1);
 	assert_int_equal(o->pull, PULL_NEW);
-	assert_string_equal(o->net, "none");
+	assert_string_equal(run_net_spec(&o->net), "default");
 	assert_false(o->interactive);
 	assert_false(o->inherit_env);
 	assert_false(o->no_overlay);
@@ -305,13 +305,7 @@ static void test_errors(void **state)
 		  "--interactive=maybe: want true or false");
 	parse_bad(ARGV("--net=host", "img"),
 		  "--net=host: a pod is a virtual machine and cannot share "
-		  "the host's network; use --net=none");
-	parse_bad(ARGV("--net", "img"),
-		  "--net: networking is not available yet (issue 6)");
-	parse_bad(ARGV("--net=default", "img"),
-		  "networking is not available yet (issue 6)");
-	parse_bad(ARGV("--net=mynet", "img"),
-		  "networking is not available yet");
+		  "the host's network; use --net=default or --net=none");
 	parse_bad(ARGV("--pull-policy=sometimes", "img"),
 		  "--pull-policy=sometimes: \"sometimes\": want new, update "
 		  "or never");
