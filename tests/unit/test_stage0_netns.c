@@ -304,6 +304,8 @@ static bool wait_frame(int fd, size_t skip, const char *payload)
 
 static void test_tap_attach(void **state)
 {
+	struct netns_route routes[NETNS_ROUTES_MAX];
+	size_t nroutes = 0;
 	struct fixture *f = *state;
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
 	uint8_t frame[NETNS_TAP_VNET_HDR_SIZE + 60];
@@ -321,6 +323,12 @@ static void test_tap_attach(void **state)
 	make_veth(f->pod, f->peer);
 	enter(f, f->pod);
 	link_up("eth0");
+	/* What a plugin leaves: an address (the kernel adds its subnet
+	 * route), a route through a gateway and a default route. */
+	assert_int_equal(system("ip addr add 10.77.1.2/24 dev eth0 && "
+				"ip route add default via 10.77.1.1 && "
+				"ip route add 10.88.0.0/16 via 10.77.1.1"),
+			 0);
 	leave(f);
 	enter(f, f->peer);
 	link_up("peer0");
@@ -335,10 +343,17 @@ static void test_tap_attach(void **state)
 	leave(f);
 
 	if (netns_tap_attach(f->pod, "eth0", "tap0", &f->tap_fd, mac, &mtu,
-			     NULL, NULL, &err) < 0) {
+			     routes, &nroutes, &err) < 0) {
 		fail_msg("%s", err->message);
 	}
 	assert_true(f->tap_fd >= 0);
+	/* The plugin's routes, the kernel's subnet route left out, the
+	 * default route last. */
+	assert_int_equal(nroutes, 2);
+	assert_string_equal(routes[0].dst, "10.88.0.0/16");
+	assert_string_equal(routes[0].gw, "10.77.1.1");
+	assert_string_equal(routes[1].dst, "0.0.0.0/0");
+	assert_string_equal(routes[1].gw, "10.77.1.1");
 	assert_memory_equal(mac, pod_mac, 6);
 	assert_int_equal(mtu, TEST_MTU);
 	assert_int_equal(ns_inode("/proc/self/ns/net"), self);
