@@ -21,30 +21,10 @@
 
 #include "common/error.h"
 #include "images/fetch.h"
+#include "stage0/env_list.h"
 #include "stage0/isolators.h"
 #include "stage0/prepare.h"
 #include "stage0/run_net.h"
-
-struct env_var {
-	char *name;
-	char *value;
-};
-
-/* An ordered environment; setting a name again replaces its value. */
-struct env_list {
-	struct env_var *vars;
-	size_t count;
-};
-
-int env_list_set(struct env_list *l, const char *name, const char *value,
-		 struct error **err);
-/* "NAME=VALUE" (NAME not empty). */
-int env_list_set_pair(struct env_list *l, const char *pair, struct error **err);
-const char *env_list_get(const struct env_list *l, const char *name);
-void env_list_free(struct env_list *l);
-/* --set-env-file: NAME=VALUE lines; empty lines and # or ; comments. */
-int env_list_read_file(struct env_list *l, const char *path,
-		       struct error **err);
 
 enum volume_kind { VOLUME_HOST, VOLUME_EMPTY };
 
