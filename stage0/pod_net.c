@@ -130,8 +130,13 @@ static struct json_object *iface_json(const struct cni_result *r,
 	struct json_object *routes = json_object_new_array();
 	char buf[CNI_ADDR_MAX + 8];
 
-	if (!o || !addrs || !routes)
-		goto oom;
+	if (!o || !addrs || !routes) {
+		json_object_put(o);
+		json_object_put(addrs);
+		json_object_put(routes);
+		pod_net_oom(err);
+		return NULL;
+	}
 	json_object_object_add(o, "mac", json_object_new_string(nic->mac));
 	json_object_object_add(o, "mtu", json_object_new_int((int)mtu));
 	json_object_object_add(o, "addresses", addrs);
@@ -163,11 +168,7 @@ static struct json_object *iface_json(const struct cni_result *r,
 oom:
 	pod_net_oom(err);
 fail:
-	if (!o) {
-		json_object_put(addrs);
-		json_object_put(routes);
-	}
-	json_object_put(o);
+	json_object_put(o); /* with addrs and routes, added above */
 	return NULL;
 }
 
