@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stage0/run_net.h"
+#include "stage0/cni.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -238,6 +239,21 @@ static int run_net_port(struct run_net *n, const char *value,
 	return 0;
 }
 
+static int run_net_spec_check(const char *spec, struct error **err)
+{
+	struct cni_nets nets;
+
+	if (cni_nets_parse(spec, &nets, err) < 0) {
+		/* The flag is named by our caller already. */
+		if (err && *err && !strncmp((*err)->message, "--net: ", 7))
+			memmove((*err)->message, (*err)->message + 7,
+				strlen((*err)->message + 7) + 1);
+		return -1;
+	}
+	cni_nets_free(&nets);
+	return 0;
+}
+
 static int run_set(char **dst, const char *value, struct error **err)
 {
 	char *copy = strdup(value);
@@ -258,6 +274,9 @@ int run_net_flag(struct run_net *n, enum run_net_flag flag, const char *value,
 			value = "default";
 		if (strlen(value) > 4096)
 			return error_set(err, EINVAL, "too long");
+		/* The syntax now; which networks exist, when the pod runs. */
+		if (run_net_spec_check(value, err) < 0)
+			return -1;
 		return run_set(&n->spec, value, err);
 	case RUN_NET_PORT:
 		return run_net_port(n, value, err);

@@ -119,7 +119,7 @@ U_RUN2=33334444-3333-4333-8333-333333333333
 
 # ---- empty
 run_c "list with no pods" 0 list
-has "list with no pods: just the legend" '^UUID +APP +IMAGE NAME +STATE +CREATED +STARTED$' "$tmp/out"
+has "list with no pods: just the legend" '^UUID +APP +IMAGE NAME +STATE +CREATED +STARTED +NETWORKS$' "$tmp/out"
 [ "$(wc -l <"$tmp/out")" = 1 ] && ok "list with no pods: one line" ||
 	fail "list with no pods printed $(wc -l <"$tmp/out") lines"
 

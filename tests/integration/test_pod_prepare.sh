@@ -172,7 +172,7 @@ jqf "runtime: not interactive" "$R" '.apps[0].tty' false
 # stage0.json
 jqf "stage0: memory" "$P/stage0.json" .memory_mib 256
 jqf "stage0: cpus rounded up" "$P/stage0.json" .cpus 2
-jqf "stage0: net" "$P/stage0.json" .net none
+jqf "stage0: net" "$P/stage0.json" .net.spec default
 jqf "stage0: overlay" "$P/stage0.json" .overlay true
 jqf "stage0: stop timeout" "$P/stage0.json" .stop_timeout_ms 10000
 jqf "stage0: app tree is the image's" "$P/stage0.json" '.apps[0].tree' "$id"
@@ -287,10 +287,11 @@ bad "no image" 2 "no image given" --net=none
 bad "--exec before the image" 2 "--exec must follow the image" --exec /bin/sh "$IMG"
 bad "relative --exec" 2 "--exec=sh: \"sh\" must be an absolute path" "$IMG" --exec sh
 bad "--stage1=other" 2 "cocoon has one stage1, kvm" --stage1=coreos "$IMG"
-bad "--net=host" 2 "--net=host: a pod is a virtual machine and cannot share the host's network; use --net=none" \
+bad "--net=host" 2 "--net=host: a pod is a virtual machine and cannot share the host's network; use --net=default or --net=none" \
 	--net=host "$IMG"
-bad "--net=default" 2 "networking is not available yet \(issue 6\)" --net=default "$IMG"
-bad "--net" 2 "networking is not available yet" --net "$IMG"
+bad "--net=a,a" 2 "--net=a,a: network a is named twice" --net=a,a "$IMG"
+bad "--port without a network" 1 "--port needs a network" \
+	--net=none --port=http:8080 "$IMG"
 bad "--interactive with two apps" 2 "--interactive: only one app" --interactive "$IMG" "$IMG"
 bad "two apps with one name" 2 "two apps are named \"x\"" "$IMG" --name=x "$IMG" --name=x
 bad "--pull-policy=maybe" 2 "--pull-policy=maybe: \"maybe\": want new, update or never" \

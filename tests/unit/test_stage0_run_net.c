@@ -69,6 +69,13 @@ static void test_net_spec(void **state)
 			    "default,mynet:IP=10.1.2.3;X=y");
 	run_options_free(o);
 	parse_bad(ARGV("--net=host", "img"), "cannot share the host's network");
+	/* The syntax is checked on the command line (stage0/cni.h). */
+	parse_bad(ARGV("--net=default,,x", "img"),
+		  "--net=default,,x: empty network name");
+	parse_bad(ARGV("--net=a,a", "img"),
+		  "--net=a,a: network a is named twice");
+	parse_bad(ARGV("--net=b@d", "img"), "is not a valid network name");
+	parse_bad(ARGV("--net=none:X=1", "img"), "none takes no CNI args");
 }
 
 static void test_ports(void **state)
