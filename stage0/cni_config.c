@@ -98,10 +98,9 @@ static int cni_nets_append(struct cni_nets *out, const char *name,
 	for (size_t i = 0; i < out->n; i++)
 		if (strcmp(out->v[i].name, name) == 0)
 			return error_set(err, EINVAL,
-					 "--net: network %s is named twice",
-					 name);
+					 "network %s is named twice", name);
 	if (out->n >= CNI_NETS_MAX)
-		return error_set(err, EINVAL, "--net: more than %d networks",
+		return error_set(err, EINVAL, "more than %d networks",
 				 CNI_NETS_MAX);
 	v = realloc(out->v, (out->n + 1) * sizeof(*v));
 	if (!v)
@@ -130,21 +129,19 @@ static int cni_nets_parse_entry(char *entry, struct cni_nets *out, bool *none,
 				 "host's network");
 	if (!cni_name_valid(entry))
 		return error_set(err, EINVAL,
-				 "--net: \"%.*s\" is not a valid network name "
+				 "\"%.*s\" is not a valid network name "
 				 "([A-Za-z0-9][A-Za-z0-9_.-]*, at most %d "
 				 "characters)",
 				 CNI_NAME_MAX, entry, CNI_NAME_MAX);
 	if (strcmp(entry, "none") == 0) {
 		if (args)
-			return error_set(err, EINVAL,
-					 "--net: none takes no CNI args");
+			return error_set(err, EINVAL, "none takes no CNI args");
 		*none = true;
 		return 0;
 	}
 	if (args && (why = cni_args_invalid(args)))
-		return error_set(err, EINVAL,
-				 "--net: network %s: bad CNI args: %s", entry,
-				 why);
+		return error_set(err, EINVAL, "network %s: bad CNI args: %s",
+				 entry, why);
 	return cni_nets_append(out, entry, args, err);
 }
 
@@ -164,8 +161,7 @@ int cni_nets_parse(const char *spec, struct cni_nets *out, struct error **err)
 		if (!*entry) {
 			cni_nets_free(out);
 			return error_set(err, EINVAL,
-					 "--net: empty network name in \"%s\"",
-					 spec);
+					 "empty network name in \"%s\"", spec);
 		}
 		if (cni_nets_parse_entry(entry, out, &none, err) < 0) {
 			cni_nets_free(out);
@@ -176,7 +172,7 @@ int cni_nets_parse(const char *spec, struct cni_nets *out, struct error **err)
 	if (none && entries > 1) {
 		cni_nets_free(out);
 		return error_set(err, EINVAL,
-				 "--net: none (loopback only) must be the only "
+				 "none (loopback only) must be the only "
 				 "network");
 	}
 	out->none = none;

@@ -243,13 +243,8 @@ static int run_net_spec_check(const char *spec, struct error **err)
 {
 	struct cni_nets nets;
 
-	if (cni_nets_parse(spec, &nets, err) < 0) {
-		/* The flag is named by our caller already. */
-		if (err && *err && !strncmp((*err)->message, "--net: ", 7))
-			memmove((*err)->message, (*err)->message + 7,
-				strlen((*err)->message + 7) + 1);
+	if (cni_nets_parse(spec, &nets, err) < 0)
 		return -1;
-	}
 	cni_nets_free(&nets);
 	return 0;
 }

@@ -131,32 +131,32 @@ static void test_parse_errors(void **state)
 	parse_bad("host:A=1",
 		  "a pod is a VM: --net=host cannot share the host's network");
 	parse_bad("none,default",
-		  "--net: none (loopback only) must be the only network");
+		  "none (loopback only) must be the only network");
 	parse_bad("default,none",
-		  "--net: none (loopback only) must be the only network");
-	parse_bad("none:A=1", "--net: none takes no CNI args");
-	parse_bad("default,default", "--net: network default is named twice");
-	parse_bad("a:X=1,b,a:X=2", "--net: network a is named twice");
-	parse_bad("a,,b", "--net: empty network name in \"a,,b\"");
-	parse_bad("a,", "--net: empty network name in \"a,\"");
-	parse_bad(",", "--net: empty network name in \",\"");
-	parse_bad(":A=1", "--net: \"\" is not a valid network name "
+		  "none (loopback only) must be the only network");
+	parse_bad("none:A=1", "none takes no CNI args");
+	parse_bad("default,default", "network default is named twice");
+	parse_bad("a:X=1,b,a:X=2", "network a is named twice");
+	parse_bad("a,,b", "empty network name in \"a,,b\"");
+	parse_bad("a,", "empty network name in \"a,\"");
+	parse_bad(",", "empty network name in \",\"");
+	parse_bad(":A=1", "\"\" is not a valid network name "
 			  "([A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 "
 			  "characters)");
-	parse_bad("-a", "--net: \"-a\" is not a valid network name "
+	parse_bad("-a", "\"-a\" is not a valid network name "
 			"([A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 characters)");
-	parse_bad("a/b", "--net: \"a/b\" is not a valid network name "
+	parse_bad("a/b", "\"a/b\" is not a valid network name "
 			 "([A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 "
 			 "characters)");
-	parse_bad("a:", "--net: network a: bad CNI args: empty");
-	parse_bad("a:K", "--net: network a: bad CNI args: an entry has no '='");
-	parse_bad("a:=v", "--net: network a: bad CNI args: an entry has an "
+	parse_bad("a:", "network a: bad CNI args: empty");
+	parse_bad("a:K", "network a: bad CNI args: an entry has no '='");
+	parse_bad("a:=v", "network a: bad CNI args: an entry has an "
 			  "empty key");
-	parse_bad("a:K=1;;L=2", "--net: network a: bad CNI args: empty entry");
-	parse_bad("a:K=1;", "--net: network a: bad CNI args: empty entry");
-	parse_bad("a:K.x=1", "--net: network a: bad CNI args: a key holds a "
+	parse_bad("a:K=1;;L=2", "network a: bad CNI args: empty entry");
+	parse_bad("a:K=1;", "network a: bad CNI args: empty entry");
+	parse_bad("a:K.x=1", "network a: bad CNI args: a key holds a "
 			     "character other than [A-Za-z0-9_-]");
-	parse_bad("a:K=\x01", "--net: network a: bad CNI args: a value holds a "
+	parse_bad("a:K=\x01", "network a: bad CNI args: a value holds a "
 			      "control character");
 }
 
@@ -174,7 +174,7 @@ static void test_parse_bounds(void **state)
 	assert_int_equal(nets.n, CNI_NETS_MAX);
 	cni_nets_free(&nets);
 	strcpy(spec + off, ",one-more");
-	parse_bad(spec, "--net: more than 16 networks");
+	parse_bad(spec, "more than 16 networks");
 	memset(name, 'a', CNI_NAME_MAX);
 	name[CNI_NAME_MAX] = '\0';
 	assert_int_equal(cni_nets_parse(name, &nets, &err), 0);
