@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The pod manifest, runtime object and stage0.json (stage0/pod_manifest.h). */
 #include "stage0/pod_manifest.h"
+#include "stage0/plan_json.h"
 #include "stage0/pod_plan_net.h"
 #include "common/cleanup.h"
 
@@ -12,50 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_OOM(err) error_set(err, ENOMEM, "out of memory")
-
 static void json_putp(struct json_object **j)
 {
 	json_object_put(*j);
 }
 #define cleanup_json __attribute__((cleanup(json_putp)))
-
-/* json_object_object_add that reports a failure to allocate. */
-static int jadd(struct json_object *obj, const char *key,
-		struct json_object *val, struct error **err)
-{
-	if (!val || json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return JSON_OOM(err);
-	}
-	return 0;
-}
-
-static int jpush(struct json_object *arr, struct json_object *val,
-		 struct error **err)
-{
-	if (!val || json_object_array_add(arr, val) < 0) {
-		json_object_put(val);
-		return JSON_OOM(err);
-	}
-	return 0;
-}
-
-static int jadd_str(struct json_object *obj, const char *key, const char *s,
-		    struct error **err)
-{
-	return jadd(obj, key, json_object_new_string(s), err);
-}
-
-static struct json_object *jget(struct json_object *obj, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!obj || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
 
 char *pod_app_name_from_image(const char *image_name)
 {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stage0/pod_net.h"
+#include "stage0/plan_json.h"
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -33,15 +34,6 @@ static char *records_dir(const struct pod *p)
 	char *dir;
 
 	return asprintf(&dir, "%s/net", p->path) < 0 ? NULL : dir;
-}
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
 }
 
 /* The strings of array member key of o (none: n = 0). */

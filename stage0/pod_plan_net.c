@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stage0/pod_plan_net.h"
+#include "stage0/plan_json.h"
 
 #include "images/aci_manifest.h"
 #include "stage0/run_options.h"
@@ -7,35 +8,6 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <string.h>
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static int jset(struct json_object *o, const char *key, struct json_object *v,
-		struct error **err)
-{
-	if (!v || json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		return error_set(err, ENOMEM, "out of memory");
-	}
-	return 0;
-}
-
-static int jpush(struct json_object *a, struct json_object *v,
-		 struct error **err)
-{
-	if (!v || json_object_array_add(a, v) < 0) {
-		json_object_put(v);
-		return error_set(err, ENOMEM, "out of memory");
-	}
-	return 0;
-}
 
 static struct json_object *strings_json(const struct run_strings *l)
 {
@@ -90,21 +62,21 @@ static int plan_port(const struct pod_plan_input *in, const struct run_port *rp,
 	proto = json_object_get_string(jget(ap, "protocol"));
 	j = json_object_new_object();
 	if (jpush(ports, j, err) < 0 ||
-	    jset(j, "name", json_object_new_string(rp->name), err) < 0 ||
-	    jset(j, "protocol", json_object_new_string(proto ? proto : "tcp"),
+	    jadd(j, "name", json_object_new_string(rp->name), err) < 0 ||
+	    jadd(j, "protocol", json_object_new_string(proto ? proto : "tcp"),
 		 err) < 0 ||
-	    jset(j, "container_port",
+	    jadd(j, "container_port",
 		 json_object_new_int(json_object_get_int(jget(ap, "port"))),
 		 err) < 0 ||
-	    jset(j, "host_port", json_object_new_int(rp->host_port), err) < 0 ||
+	    jadd(j, "host_port", json_object_new_int(rp->host_port), err) < 0 ||
 	    (rp->host_ip &&
-	     jset(j, "host_ip", json_object_new_string(rp->host_ip), err) < 0))
+	     jadd(j, "host_ip", json_object_new_string(rp->host_ip), err) < 0))
 		return -1;
 	/* appc spec, "Pod Manifest Schema": ports exposed on the host. */
 	m = json_object_new_object();
 	if (jpush(manifest, m, err) < 0 ||
-	    jset(m, "name", json_object_new_string(rp->name), err) < 0 ||
-	    jset(m, "hostPort", json_object_new_int(rp->host_port), err) < 0)
+	    jadd(m, "name", json_object_new_string(rp->name), err) < 0 ||
+	    jadd(m, "hostPort", json_object_new_int(rp->host_port), err) < 0)
 		return -1;
 	return 0;
 }
@@ -130,15 +102,15 @@ int pod_plan_net(const struct pod_plan_input *in, struct json_object **net,
 	for (size_t i = 0; i < rn->nports; i++)
 		if (plan_port(in, &rn->ports[i], p, m, err) < 0)
 			goto fail;
-	if (jset(n, "spec", json_object_new_string(run_net_spec(rn)), err) <
+	if (jadd(n, "spec", json_object_new_string(run_net_spec(rn)), err) <
 		    0 ||
-	    jset(n, "ports", json_object_get(p), err) < 0 ||
-	    jset(n, "dns", strings_json(&rn->dns), err) < 0 ||
-	    jset(n, "dns_search", strings_json(&rn->search), err) < 0 ||
-	    jset(n, "dns_opts", strings_json(&rn->opts), err) < 0 ||
-	    (rn->domain && jset(n, "dns_domain",
+	    jadd(n, "ports", json_object_get(p), err) < 0 ||
+	    jadd(n, "dns", strings_json(&rn->dns), err) < 0 ||
+	    jadd(n, "dns_search", strings_json(&rn->search), err) < 0 ||
+	    jadd(n, "dns_opts", strings_json(&rn->opts), err) < 0 ||
+	    (rn->domain && jadd(n, "dns_domain",
 				json_object_new_string(rn->domain), err) < 0) ||
-	    jset(n, "hosts", strings_json(&rn->hosts), err) < 0)
+	    jadd(n, "hosts", strings_json(&rn->hosts), err) < 0)
 		goto fail;
 	json_object_put(p);
 	*net = n;
