@@ -133,6 +133,27 @@ static int mkdir_p(const char *path, mode_t mode)
 	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/*
+ * Opening the index may create it, switch it to WAL and migrate it.
+ * SQLite answers "database is locked" at once, without waiting in its busy
+ * handler, when two connections change the journal mode of a new database
+ * together, so the set-up is serialized by a short flock on the cas
+ * directory (not on cas/lock, which long-lived users hold shared).
+ */
+static int store_db_open_locked(struct store *s, const char *dbpath,
+				struct error **err)
+{
+	cleanup_close int fd =
+		openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		return error_set_errno(err, "lock %s/cas", s->dir);
+	r = store_db_open(s, dbpath, err);
+	flock(fd, LOCK_UN);
+	return r;
+}
+
 int store_open(const char *dir, bool exclusive, struct store **out,
 	       struct error **err)
 {
@@ -185,7 +206,7 @@ int store_open(const char *dir, bool exclusive, struct store **out,
 	}
 	if (asprintf(&dbpath, "%s/cas/db.sqlite", dir) < 0)
 		goto nomem;
-	if (store_db_open(s, dbpath, err) < 0)
+	if (store_db_open_locked(s, dbpath, err) < 0)
 		goto fail;
 	free(dbpath);
 	store_tmp_clean(s);
