@@ -110,18 +110,37 @@ int step_done(struct store *s, sqlite3_stmt *st, struct error **err)
 	return 0;
 }
 
-static int store_migrate(struct store *s, struct error **err)
+/* The index's schema version, -1 with *err when it cannot be read. */
+static int store_schema_version(struct store *s, struct error **err)
 {
 	cleanup_stmt sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "PRAGMA user_version", &st, err) < 0)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, err, "read the schema version");
+	return sqlite3_column_int(st, 0);
+}
+
+static int store_migrate(struct store *s, struct error **err)
+{
 	int version;
 	char sql[64];
 
+	/*
+	 * The common case, an index already at this schema, costs a read
+	 * and no write transaction (which would sync the WAL every time).
+	 */
+	version = store_schema_version(s, err);
+	if (version < 0)
+		return error_wrap(err, "migrate index");
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
 	if (db_exec(s, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
-	if (db_prepare(s, "PRAGMA user_version", &st, err) < 0 ||
-	    sqlite3_step(st) != SQLITE_ROW)
+	version = store_schema_version(s, err);
+	if (version < 0)
 		goto fail;
-	version = sqlite3_column_int(st, 0);
 	if (version > STORE_SCHEMA_VERSION) {
 		error_set(err, EPROTO,
 			  "index schema %d is newer than this cocoon (%d)",

@@ -119,6 +119,27 @@ static void test_create_and_reopen(void **state)
 	assert_int_equal(count_entries(*state, "cas/blobs/sha256"), 0);
 }
 
+/* Opening an index already at this schema writes nothing to it. */
+static void test_reopen_writes_nothing(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	struct store *s = NULL;
+	struct stat before, after;
+	char path[512];
+
+	assert_int_equal(store_open(*state, false, &s, &err), 0);
+	store_close(s);
+	snprintf(path, sizeof(path), "%s/cas/db.sqlite", (char *)*state);
+	assert_int_equal(stat(path, &before), 0);
+	usleep(20000); /* a write now would move the mtime */
+	assert_int_equal(store_open(*state, false, &s, &err), 0);
+	store_close(s);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+	assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	assert_int_equal(before.st_size, after.st_size);
+}
+
 /* A store made by schema 1 is migrated, keeping its rows. */
 static void test_migrate_from_v1(void **state)
 {
@@ -340,6 +361,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_reopen, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_writes_nothing,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
