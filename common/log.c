@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *log_progname = "cocoon";
 static enum log_level log_level = LOG_INFO;
@@ -35,9 +36,23 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
-	n = snprintf(line, sizeof(line), "%s: %s%s", log_progname,
-		     level == LOG_INFO ? "" : names[level],
-		     level == LOG_INFO ? "" : ": ");
+	if (level == LOG_DEBUG) {
+		/*
+		 * Debug lines carry the monotonic clock (ms) so a run can be
+		 * profiled from its --debug output; within one machine (host
+		 * or guest) the stamps of every program compare.
+		 */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		n = snprintf(line, sizeof(line), "%s: debug: [%lld.%03ld] ",
+			     log_progname, (long long)ts.tv_sec,
+			     ts.tv_nsec / 1000000);
+	} else {
+		n = snprintf(line, sizeof(line), "%s: %s%s", log_progname,
+			     level == LOG_INFO ? "" : names[level],
+			     level == LOG_INFO ? "" : ": ");
+	}
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);

@@ -198,8 +198,9 @@ int stage1_start(const struct stage1 *s1, struct pod *p,
 	}
 	snprintf(mem, sizeof(mem), "%u", vm->memory_mib);
 	snprintf(cpus, sizeof(cpus), "%u", vm->cpus);
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet cocoon.pod=1%s",
-		 vm->debug ? " cocoon.debug=1" : "");
+	/* --debug shows the guest kernel's boot messages too. */
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 cocoon.pod=1%s",
+		 vm->debug ? " cocoon.debug=1" : " quiet");
 	if (vm->cgroup) {
 		procs_fd = cgroup_open_procs(vm->cgroup, err);
 		if (procs_fd < 0)
