@@ -506,12 +506,17 @@ static bool pod_ended(const struct pod *p)
 	return true;
 }
 
-/* pod-exited, then wait (at most 2 s) for the host to close. */
+/*
+ * pod-exited, then wait (at most 2 s) for the host to close. What the apps
+ * wrote through the 9p page cache reaches the host before pod-exited, so
+ * the host may end the VM as soon as it reads it (docs/protocol.md).
+ */
 static __attribute__((noreturn)) void pod_goodbye(struct pod *p)
 {
 	struct timespec start, now;
 	char buf[4096];
 
+	sync();
 	pod_send(p, ctl_msg_new("pod-exited"));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {

@@ -206,6 +206,9 @@ static int mounts_etc_file(int etcfd, const char *app, const char *name,
 	return 0;
 }
 
+/* Where the guest mounts its kernel file systems in every app's tree. */
+static const char *const mounts_guest_dirs[] = {"proc", "sys", "dev"};
+
 int mounts_write_etc(struct pod *p, const char *app,
 		     const struct mounts_etc *etc, struct error **err)
 {
@@ -240,5 +243,17 @@ int mounts_write_etc(struct pod *p, const char *app,
 	if (etc->resolv_conf && mounts_etc_file(etcfd, app, "resolv.conf",
 						etc->resolv_conf, err) < 0)
 		return -1;
+	/*
+	 * The guest mounts proc, sysfs and a /dev tmpfs here; made now, on
+	 * the host, each costs the guest one lookup over 9p instead of a
+	 * failed lookup, a mkdir and a second lookup. What the image has
+	 * under these names (a symlink, a file) is left for the guest to
+	 * refuse as it would.
+	 */
+	for (size_t i = 0; i < ARRAY_SIZE(mounts_guest_dirs); i++)
+		if (mkdirat(rootfd, mounts_guest_dirs[i], 0755) < 0 &&
+		    errno != EEXIST)
+			return error_set_errno(err, "app %s: create /%s", app,
+					       mounts_guest_dirs[i]);
 	return 0;
 }

@@ -520,8 +520,8 @@ static int pod_check_name(const char *name, struct error **err)
 	return 0;
 }
 
-int pod_write_file(struct pod *p, const char *name, const void *data,
-		   size_t len, struct error **err)
+static int pod_write(struct pod *p, const char *name, const void *data,
+		     size_t len, bool durable, struct error **err)
 {
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = -1;
@@ -546,13 +546,26 @@ int pod_write_file(struct pod *p, const char *name, const void *data,
 			goto fail;
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0 || renameat(p->dirfd, tmp, p->dirfd, name) < 0)
+	if ((durable && fsync(fd) < 0) ||
+	    renameat(p->dirfd, tmp, p->dirfd, name) < 0)
 		goto fail;
 	return 0;
 fail:
 	error_set_errno(err, "write %s/%s", p->path, name);
 	unlinkat(p->dirfd, tmp, 0);
 	return -1;
+}
+
+int pod_write_file(struct pod *p, const char *name, const void *data,
+		   size_t len, struct error **err)
+{
+	return pod_write(p, name, data, len, true, err);
+}
+
+int pod_write_file_volatile(struct pod *p, const char *name, const void *data,
+			    size_t len, struct error **err)
+{
+	return pod_write(p, name, data, len, false, err);
 }
 
 char *pod_read_file(struct pod *p, const char *name, size_t max,

@@ -110,6 +110,13 @@ int pod_destroy(struct pod *p, struct error **err);
  */
 int pod_write_file(struct pod *p, const char *name, const void *data,
 		   size_t len, struct error **err);
+/*
+ * The same, replaced atomically but not fsynced: for status that changes
+ * while the pod runs and means nothing after a host crash (state.json
+ * before the pod's end), so a pod's start waits on no disk flush.
+ */
+int pod_write_file_volatile(struct pod *p, const char *name, const void *data,
+			    size_t len, struct error **err);
 char *pod_read_file(struct pod *p, const char *name, size_t max,
 		    size_t *len_out, struct error **err);
 

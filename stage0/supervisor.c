@@ -43,6 +43,8 @@
 #define SUP_STOP_MARGIN_MS 5000
 /* After the VMM ended: how long its stdio may take to drain. */
 #define SUP_DRAIN_MS 5000
+/* How long a pod that exited may take to end its stdio before the kill. */
+#define SUP_END_DRAIN_MS 1000
 /* A hostile guest that never reads cannot block us longer on a write. */
 #define SUP_SEND_TIMEOUT_S 10
 
@@ -380,6 +382,20 @@ static void sup_on_app_exited(struct sup *s, struct supervisor_app *a,
 		sup_stop(s);
 }
 
+/*
+ * Every app reported and the guest said pod-exited, after syncing what it
+ * wrote to the shares: the VM has nothing left to do. Its stdio streams
+ * were closed before that (their data is ahead of pod-exited in the vsock
+ * queue), so once they have ended here the VM is killed instead of waiting
+ * for the guest kernel's reboot path and the VMM's orderly exit.
+ */
+static void sup_end_vm(struct sup *s)
+{
+	if (s->relay)
+		relay_drain(s->relay, SUP_END_DRAIN_MS);
+	sup_kill_vmm(s, SIGKILL);
+}
+
 static void sup_on_message(struct sup *s, const struct ctl_guest_msg *m)
 {
 	struct supervisor_app *a = NULL;
@@ -435,6 +451,8 @@ static void sup_on_message(struct sup *s, const struct ctl_guest_msg *m)
 		s->pod_exited = true;
 		/* The guest powers off once we close (docs/protocol.md). */
 		sup_close_ctl(s);
+		if (!sup_apps_running(s))
+			sup_end_vm(s);
 		break;
 	}
 	sup_state_changed(s);
