@@ -69,7 +69,11 @@ int main(void)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	/* Wait for the guest's 'R': handlers are set up by then. */
+	/*
+	 * Wait for the guest's 'R': handlers are set up by then. A lone
+	 * byte without a newline: it arrives only through the console's
+	 * flush timer (vmm/devices/serial.c), which this also checks.
+	 */
 	if (read(pipefd[0], &c, 1) != 1 || c != 'R')
 		TEST_FAIL("cocoon-vmm --flat: no output from the guest");
 	kill(pid, SIGTERM);

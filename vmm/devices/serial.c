@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * COM1: an 8250/16550A UART at 0x3f8, IRQ 4, transmit only. Bytes the
- * guest writes go to the console fd at once, so the transmitter is always
- * empty; the THRE interrupt is raised as a 16550A would (on enabling it
- * and after each write) so Linux's interrupt-driven tty output works, and
- * the registers answer Linux's 8250 probe (scratch, IER, loopback MSR,
- * FIFO bits in IIR). Register map: PC16550D datasheet, table II.
+ * guest writes are taken at once, so the transmitter is always empty; the
+ * THRE interrupt is raised as a 16550A would (on enabling it and after
+ * each write) so Linux's interrupt-driven tty output works, and the
+ * registers answer Linux's 8250 probe (scratch, IER, loopback MSR, FIFO
+ * bits in IIR). Register map: PC16550D datasheet, table II.
+ *
+ * Output is line-buffered: a write(2) per byte cost a syscall and, in a
+ * pod, a wakeup of the supervisor reading the console pipe for every
+ * byte the guest printed. A line goes out at its newline, when the buffer
+ * fills, or SERIAL_FLUSH_MS after its first byte (a timer on the device
+ * thread), so a prompt without a newline still shows; what is buffered
+ * at the VM's end is written then.
  */
 #include "common/log.h"
 #include "vmm/device.h"
+#include "vmm/event_loop.h"
 #include "vmm/vm.h"
 
 #include <errno.h>
@@ -16,9 +24,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define SERIAL_BASE 0x3f8
+/* A partial line waits at most this long in the buffer. */
+#define SERIAL_FLUSH_MS 20
 #define SERIAL_IRQ  4
 
 #define UART_RX	 0 /* read, DLAB=0 */
@@ -58,6 +70,10 @@ struct serial {
 	pthread_mutex_t lock;
 	int out_fd;
 	bool out_failed;
+	char out[256]; /* the line being buffered */
+	size_t out_len;
+	int timer_fd;	   /* flushes a partial line; -1: none */
+	bool timer_armed;
 	bool thri_pending; /* transmitter empty, not yet acknowledged */
 	int irq_level;
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
@@ -73,21 +89,63 @@ static void serial_update_irq(struct serial *s)
 	vm_irq_line(s->vm, SERIAL_IRQ, level);
 }
 
+/* Writes out what is buffered. Called with the lock held. */
+static void serial_flush(struct serial *s)
+{
+	size_t done = 0;
+
+	while (done < s->out_len && !s->out_failed) {
+		ssize_t n = write(s->out_fd, s->out + done, s->out_len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* Keep the guest running without its console, say
+			 * it once. */
+			log_warn("serial console: write: %s; dropping output",
+				 strerror(errno));
+			s->out_failed = true;
+			break;
+		}
+		done += (size_t)n;
+	}
+	s->out_len = 0;
+}
+
 static void serial_output(struct serial *s, uint8_t c)
 {
-	ssize_t n;
-
 	if (s->out_failed)
 		return;
-	do
-		n = write(s->out_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		/* Keep the guest running without its console, say it once. */
-		log_warn("serial console: write: %s; dropping output",
-			 strerror(errno));
-		s->out_failed = true;
+	s->out[s->out_len++] = (char)c;
+	if (c == '\n' || s->out_len == sizeof(s->out) || s->timer_fd < 0) {
+		serial_flush(s);
+		return;
 	}
+	if (!s->timer_armed) {
+		const struct itimerspec once = {
+			.it_value.tv_nsec = SERIAL_FLUSH_MS * 1000000L,
+		};
+
+		if (timerfd_settime(s->timer_fd, 0, &once, NULL) == 0)
+			s->timer_armed = true;
+		else
+			serial_flush(s);
+	}
+}
+
+/* The device thread: a partial line has waited long enough. */
+static void serial_timer(void *opaque, uint32_t events)
+{
+	struct serial *s = opaque;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(s->timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->timer_armed = false;
+	serial_flush(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static uint8_t serial_msr(const struct serial *s)
@@ -234,22 +292,41 @@ static int serial_create(struct vm *vm, void **state)
 	s->vm = vm;
 	s->out_fd = vm->cfg.console_fd;
 	s->out_failed = s->out_fd < 0;
+	s->timer_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	if (!s->out_failed) {
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+					     TFD_NONBLOCK | TFD_CLOEXEC);
+		r = s->timer_fd < 0 ? -errno
+				    : event_loop_add(vm->loop, s->timer_fd,
+						     EPOLLIN, serial_timer, s);
+		if (r < 0) {
+			log_error("serial: flush timer: %s", strerror(-r));
+			goto fail;
+		}
+	}
 	r = vm_io_register(vm, VM_IO_PIO, SERIAL_BASE, 8, "serial", &serial_ops,
 			   s);
-	if (r < 0) {
-		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	*state = s;
 	return 0;
+fail:
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return r;
 }
 
+/* After the device thread and the vCPUs stopped: the last partial line. */
 static void serial_destroy(void *state)
 {
 	struct serial *s = state;
 
+	serial_flush(s);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
