@@ -7,6 +7,7 @@
  * garbage/ and are deleted. A pod whose lock is held is in use and never
  * touched.
  */
+#include "stage0/audit.h"
 #include "stage0/cli.h"
 #include "stage0/cmd_image_common.h"
 #include "stage0/duration.h"
@@ -104,6 +105,7 @@ static void gc_mark(struct gc_ctx *c, struct pod *p)
 		if (p->state != POD_RUN)
 			break;
 		gc_move(c, p, POD_EXITED_GARBAGE, "exited");
+		audit_pod_collected(p); /* its supervisor may have died */
 		gc_clean(c, p);
 		break;
 	case POD_EMBRYO:

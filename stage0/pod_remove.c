@@ -4,6 +4,7 @@
  * crossing into another file system, and what a dying pod_create() left.
  */
 #include "stage0/pod.h"
+#include "stage0/audit.h"
 #include "common/cleanup.h"
 
 #include <dirent.h>
@@ -112,6 +113,7 @@ int pod_destroy(struct pod *p, struct error **err)
 	if (rmdir(p->path) < 0)
 		return error_set_errno(err, "remove pod %s: rmdir %s", p->uuid,
 				       p->path);
+	audit_pod_removed(p);
 	return 0;
 }
 

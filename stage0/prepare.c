@@ -5,6 +5,7 @@
  * directories the supervisor mounts on.
  */
 #include "stage0/prepare.h"
+#include "stage0/audit.h"
 #include "images/beneath.h"
 #include "images/render.h"
 #include "common/cleanup.h"
@@ -558,6 +559,8 @@ int pod_prepare(const struct global_options *g, const struct run_options *o,
 			error_wrap(err, "app %s", plan.app_names[i]);
 			goto out;
 		}
+	if (audit_pod_prepared(s, p, err) < 0) /* unrecorded: not run */
+		goto out;
 	r = 0;
 out:
 	pod_plan_free(&plan);

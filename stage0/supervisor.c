@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/ctl.h"
 #include "common/log.h"
+#include "stage0/audit.h"
 #include "stage0/cgroup.h"
 #include "stage0/mounts.h"
 #include "stage0/pod_cleanup.h"
@@ -884,10 +885,11 @@ int pod_supervise(const struct global_options *g, struct pod *p,
 		goto out;
 	}
 	supervisor_now(s.started_at);
-	if (sup_write_state(&s, err) < 0 ||
+	if (sup_write_state(&s, err) < 0 || audit_pod_started(p, err) < 0 ||
 	    sup_prepare_run(&s, &sigs, err) < 0) {
 		cleanup_error struct error *err2 = NULL;
 
+		audit_pod_ended(p, -1, (*err)->message);
 		error_wrap(err, "run pod %s", p->uuid);
 		sup_teardown(&s);
 		/* It never ran: out of run/, for gc to remove. */
@@ -906,6 +908,7 @@ int pod_supervise(const struct global_options *g, struct pod *p,
 	relay_drain(s.relay, SUP_DRAIN_MS);
 	sup_teardown(&s);
 	sup_conclude(&s);
+	audit_pod_ended(p, s.exit_status, s.reason);
 	sup_state_changed(&s);
 	status = s.exit_status;
 	pod_unlock(p);
