@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 static void json_putp(struct json_object **j)
 {
@@ -671,6 +672,17 @@ static int plan_app(struct plan_ctx *c, size_t idx, struct error **err)
 	if (!wd)
 		wd = json_object_get_string(
 			jget(image_app, "workingDirectory"));
+	if (wd && !run_path_absolute_clean(wd)) {
+		error_set(err, EINVAL,
+			  "workingDirectory \"%.256s\" (%s) must be an "
+			  "absolute path without \".\", \"..\" or empty "
+			  "components",
+			  wd,
+			  f->working_dir || o->all.working_dir
+				  ? "--working-dir"
+				  : "the image's");
+		goto out;
+	}
 	memory =
 		f->memory ? f->memory : (iso.has_memory ? iso.memory_limit : 0);
 	cpu = f->cpu ? f->cpu : (iso.has_cpu ? iso.cpu_limit : 0);
@@ -804,11 +816,21 @@ static int plan_volumes_json(struct plan_ctx *c, struct error **err)
 	return 0;
 }
 
+/* The host's RAM in MiB, 0 when unknown. */
+static uint64_t plan_host_memory_mib(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit / (1024 * 1024);
+}
+
 static int plan_size(struct plan_ctx *c, struct error **err)
 {
 	const struct run_options *o = c->in->o;
 	struct pod_plan *p = c->plan;
-	uint64_t mib;
+	uint64_t mib, host_mib;
 
 	if (o->memory) {
 		mib = isolator_memory_mib(o->memory);
@@ -824,9 +846,21 @@ static int plan_size(struct plan_ctx *c, struct error **err)
 		if (mib < POD_MIN_MEMORY_MIB)
 			mib = POD_MIN_MEMORY_MIB;
 	}
-	if (mib > UINT32_MAX)
+	/*
+	 * Guest RAM is the pod's host memory limit too (its cgroup's
+	 * memory.max follows it), so an image or a flag cannot ask for more
+	 * than the host has.
+	 */
+	host_mib = plan_host_memory_mib();
+	if (mib > UINT32_MAX || (host_mib && mib > host_mib))
 		return error_set(err, ERANGE,
-				 "memory: %" PRIu64 " MiB is too much", mib);
+				 "memory: %" PRIu64
+				 " MiB is more than this host has (%" PRIu64
+				 " MiB)%s",
+				 mib, host_mib,
+				 o->memory ? ""
+					   : "; an app's resource/memory "
+					     "isolator asks for it");
 	p->memory_mib = (unsigned)mib;
 	p->cpus = o->cpu ? isolator_cpu_vcpus(o->cpu) : c->max_cpus;
 	if (p->cpus > POD_MAX_CPUS)

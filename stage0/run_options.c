@@ -141,6 +141,26 @@ bool run_path_has_dotdot(const char *path)
 	return false;
 }
 
+bool run_path_absolute_clean(const char *path)
+{
+	const char *p = path + 1;
+
+	if (path[0] != '/')
+		return false;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if ((len == 0 && end && end[1]) || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return true;
+}
+
 static bool hostname_valid(const char *h)
 {
 	size_t n = strlen(h), label = 0;

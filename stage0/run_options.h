@@ -92,6 +92,11 @@ struct run_options {
 
 /* True when path has a ".." component. */
 bool run_path_has_dotdot(const char *path);
+/*
+ * True for an absolute path without ".", ".." or empty components ("a//b"),
+ * what the guest takes as an app's working directory (guest/runtime.c).
+ */
+bool run_path_absolute_clean(const char *path);
 
 const struct run_volume *run_options_volume(const struct run_options *o,
 					    const char *name);

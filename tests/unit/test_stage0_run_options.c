@@ -412,6 +412,23 @@ static void test_env_list(void **state)
 	assert_int_equal(l.count, 0);
 }
 
+static void test_paths(void **state)
+{
+	(void)state;
+	assert_true(run_path_absolute_clean("/"));
+	assert_true(run_path_absolute_clean("/srv/app"));
+	assert_true(run_path_absolute_clean("/srv/app/"));
+	assert_true(run_path_absolute_clean("/a/..b/c."));
+	assert_false(run_path_absolute_clean(""));
+	assert_false(run_path_absolute_clean("srv"));
+	assert_false(run_path_absolute_clean("/../../etc"));
+	assert_false(run_path_absolute_clean("/srv/.."));
+	assert_false(run_path_absolute_clean("/srv/./app"));
+	assert_false(run_path_absolute_clean("/srv//app"));
+	assert_true(run_path_has_dotdot("a/../b"));
+	assert_false(run_path_has_dotdot("a/..b"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_env_list),
+		cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
