@@ -48,12 +48,13 @@ objs = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(call srcs,$(1)))
 KERNEL_DIR_GUEST = $(shell kernel-config/build-kernel guest)
 
 .PHONY: all help deps test check-unit check-asan check-fuzz check-kvm \
-	check-integration lint format install clean kernel testhost-kernel \
-	demo bench
+	check-integration check-toolbox lint format install clean kernel \
+	testhost-kernel demo bench man completion
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/cocoon $(BUILD)/cocoon-vmm $(BUILD)/cocoon-init \
-	$(BUILD)/initrd.cpio $(BUILD)/vmlinux
+	$(BUILD)/initrd.cpio $(BUILD)/vmlinux $(BUILD)/man/stamp \
+	$(BUILD)/completion/cocoon
 
 help:
 	@echo "make            build everything into $(BUILD)/ (kernel from the cache)"
@@ -63,6 +64,8 @@ help:
 	@echo "make lint       clang-format check, cppcheck, shellcheck"
 	@echo "make bench      run the benchmarks in bench/"
 	@echo "make install    install into PREFIX=$(PREFIX)"
+	@echo "make man        the man pages into $(BUILD)/man (also part of make)"
+	@echo "make check-toolbox  man pages, completion, config, systemd units"
 
 deps:
 	tests/deps.sh
@@ -149,6 +152,20 @@ kernel: $(BUILD)/vmlinux
 testhost-kernel: $(BUILD)/mkcpio
 	tests/testhost/kernel
 
+# ---- man pages and bash completion: made by the built cocoon from the
+# commands' usage texts, the text --help prints (docs/toolbox.md)
+$(BUILD)/man/stamp: $(BUILD)/cocoon
+	rm -rf $(BUILD)/man && mkdir -p $(BUILD)/man
+	$(BUILD)/cocoon help --man-dir=$(BUILD)/man
+	touch $@
+
+$(BUILD)/completion/cocoon: $(BUILD)/cocoon
+	@mkdir -p $(@D)
+	$(BUILD)/cocoon help --completion=bash >$@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/man/stamp
+completion: $(BUILD)/completion/cocoon
+
 # ---- tests
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -206,6 +223,9 @@ check-kvm: all $(KVM_BINS)
 check-integration: all
 	tests/run-integration
 
+check-toolbox: all
+	tests/run-toolbox
+
 test: deps
 	$(MAKE) -j$$(nproc) tests-build $(FUZZ_BINS)
 	tests/run-suite
@@ -236,6 +256,22 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/cocoon/vmlinux
 	install -d $(DESTDIR)$(PREFIX)/lib/cocoon/net.d
 	install -m 0644 stage0/net.d/*.conflist $(DESTDIR)$(PREFIX)/lib/cocoon/net.d/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(BUILD)/completion/cocoon \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cocoon
+	# The units name /usr/bin/cocoon; installed, they name this PREFIX's.
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	for u in stage0/systemd/*.service stage0/systemd/*.timer; do \
+		sed 's|/usr/bin/cocoon|$(PREFIX)/bin/cocoon|' $$u \
+			>$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) || \
+		exit 1; \
+	done
+	install -m 0644 stage0/systemd/tmpfiles.d/cocoon.conf \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cocoon.conf
 
 clean:
 	rm -rf $(BUILD)

@@ -537,10 +537,14 @@ COCOON_COMMAND(
 		 "inside the app's\n"
 		 "mount namespace and root, as root with the app's "
 		 "capabilities and\n"
-		 "environment. --app is needed when the pod has "
-		 "several apps. With a\n"
-		 "terminal on stdin and stdout the command gets a "
-		 "pty, else pipes.\n"
-		 "Exits with the command's status (128+N if a signal "
-		 "N ended it).\n",
+		 "environment. With a terminal on stdin and stdout "
+		 "the command gets\n"
+		 "a pty, else pipes.\n"
+		 "\n"
+		 "Options:\n"
+		 "  --app=NAME   the app to enter; needed when the pod "
+		 "has several\n"
+		 "\n"
+		 "Exit status: the command's (128+N if a signal N "
+		 "ended it).\n",
 	.run = enter_run);

@@ -61,5 +61,8 @@ COCOON_COMMAND(
 		 "\n"
 		 "IMAGE is an ID, an ID prefix or NAME[:VERSION]. OCI images "
 		 "show\n"
-		 "the appc manifest they were converted to.\n",
+		 "the appc manifest they were converted to.\n"
+		 "\n"
+		 "Options:\n"
+		 "  --pretty-print   indent the JSON\n",
 	.run = cat_manifest_run);

@@ -72,5 +72,8 @@ COCOON_COMMAND(
 		 "An ACI is written as it was imported (without its "
 		 "dependencies);\n"
 		 "an OCI image as an ACI of its rendered tree and converted "
-		 "manifest.\n",
+		 "manifest.\n"
+		 "\n"
+		 "Options:\n"
+		 "  --overwrite   replace FILE.aci if it exists\n",
 	.run = image_export_run);

@@ -90,7 +90,11 @@ COCOON_COMMAND(
 		 "the\n"
 		 "rootfs into DIR). DIR must be missing or empty unless\n"
 		 "--overwrite is given; files already there are then "
-		 "replaced.\n",
+		 "replaced.\n"
+		 "\n"
+		 "Options:\n"
+		 "  --rootfs-only   only the rootfs, into DIR itself\n"
+		 "  --overwrite     write into a DIR that is not empty\n",
 	.run = image_extract_run);
 
 COCOON_COMMAND(
@@ -101,5 +105,9 @@ COCOON_COMMAND(
 		"IMAGE DIR\n"
 		"\n"
 		"Like 'image extract', but of the rendered tree: dependencies\n"
-		"applied in order, then the pathWhitelist.\n",
+		"applied in order, then the pathWhitelist.\n"
+		"\n"
+		"Options:\n"
+		"  --rootfs-only   only the rootfs, into DIR itself\n"
+		"  --overwrite     write into a DIR that is not empty\n",
 	.run = image_render_run);

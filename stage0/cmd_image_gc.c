@@ -100,7 +100,10 @@ COCOON_COMMAND(
 		"Usage: cocoon image gc [--grace-period=DURATION]\n"
 		"\n"
 		"Removes blobs and rendered trees no image refers to and what\n"
-		"killed fetches left in the temp dir. With --grace-period "
-		"(e.g. 24h,\n"
-		"7d), images not used for that long are removed first.\n",
+		"killed fetches left in the temp dir.\n"
+		"\n"
+		"Options:\n"
+		"  --grace-period=DURATION   first remove the images not used "
+		"for\n"
+		"                            that long (e.g. 24h, 7d)\n",
 	.run = image_gc_run);

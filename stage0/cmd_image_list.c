@@ -96,19 +96,24 @@ static int image_list_run(int argc, char **argv, const struct global_options *g)
 	};
 	cleanup_error struct error *err = NULL;
 	struct list_ctx c = {0};
-	bool legend = true, json = false;
-	int opt, r;
+	bool legend = true;
+	int opt, r, json_flags = -1;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (!strcmp(optarg, "json"))
-				json = true;
+				json_flags = JSON_C_TO_STRING_PLAIN;
+			else if (!strcmp(optarg, "json-pretty"))
+				json_flags = JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_SPACED;
 			else if (strcmp(optarg, "table"))
 				return image_cmd_usage(
 					"image list",
-					"--format: json or table");
+					"--format=%s: want json, json-pretty "
+					"or table",
+					optarg);
 			break;
 		case 'n':
 			legend = false;
@@ -125,7 +130,7 @@ static int image_list_run(int argc, char **argv, const struct global_options *g)
 				       argv[optind]);
 	if (image_cmd_open_store(g, false, &c.store, &err) < 0)
 		return image_cmd_fail("image list", &err);
-	if (json)
+	if (json_flags >= 0)
 		c.json = json_object_new_array();
 	else if (legend)
 		printf("ID\tNAME\tSIZE\tIMPORT TIME\tLAST USED\n");
@@ -135,9 +140,11 @@ static int image_list_run(int argc, char **argv, const struct global_options *g)
 		json_object_put(c.json);
 		return image_cmd_fail("image list", &err);
 	}
-	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(
-				       c.json, JSON_C_TO_STRING_PLAIN));
+	if (c.json) {
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       c.json,
+			       json_flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(c.json);
 	}
 	return 0;
@@ -146,13 +153,22 @@ static int image_list_run(int argc, char **argv, const struct global_options *g)
 COCOON_COMMAND(
 	image_list, .name = "image list",
 	.summary = "list the images in the store",
-	.usage = "Usage: cocoon image list [--format=json] [--no-legend] "
-		 "[--full]\n"
+	.usage = "Usage: cocoon image list [--format=json|json-pretty] "
+		 "[--no-legend] [--full]\n"
 		 "\n"
-		 "Columns: ID, NAME[:VERSION], SIZE, IMPORT TIME, LAST USED.\n"
+		 "Columns: ID, NAME[:VERSION], SIZE, IMPORT TIME, LAST USED,\n"
+		 "separated by tabs.\n"
 		 "\n"
 		 "Options:\n"
-		 "  --format=json   one JSON array, one object per image\n"
-		 "  --no-legend     no header line\n"
-		 "  --full          full image IDs\n",
+		 "  --format=FORMAT   json: one JSON array, one object per "
+		 "image, with\n"
+		 "                    the columns as id, name, size (bytes), "
+		 "importTime,\n"
+		 "                    lastUsedTime (seconds since the epoch), "
+		 "and type,\n"
+		 "                    verifiedBy (the signing key), source; "
+		 "json-pretty:\n"
+		 "                    the same, indented; table (default)\n"
+		 "  --no-legend       no header line\n"
+		 "  --full            full image IDs\n",
 	.run = image_list_run);

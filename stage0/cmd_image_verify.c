@@ -60,5 +60,10 @@ COCOON_COMMAND(
 		 "\n"
 		 "Re-hashes every blob and checks that every rendered tree the "
 		 "index\n"
-		 "records exists. Exits 1 if anything is wrong.\n",
+		 "records exists.\n"
+		 "\n"
+		 "Options:\n"
+		 "  --all   every image in the store\n"
+		 "\n"
+		 "Exit status: 0, or 1 if anything is wrong.\n",
 	.run = image_verify_run);

@@ -107,7 +107,10 @@ COCOON_COMMAND(run_prepared, .name = "run-prepared",
 			"unique prefix) in\n"
 			"the foreground, as `cocoon run` does, and exits with "
 			"its app's status.\n"
-			"--interactive: attach the terminal to the app (the "
-			"pod must have been\n"
-			"prepared with --interactive).\n",
+			"\n"
+			"Options:\n"
+			"  --interactive   attach the terminal to the app (the "
+			"pod must\n"
+			"                  have been prepared with "
+			"--interactive)\n",
 	       .run = run_prepared_run);

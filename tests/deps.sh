@@ -15,6 +15,8 @@ packages=(
 	gnupg skopeo umoci docker-registry crun hyperfine jq attr file
 	# pod networking: real CNI plugins, their iptables, bench/net
 	containernetworking-plugins iptables iperf3
+	# man pages (rendered and linted by tests/toolbox), syscall tracing
+	groff-base man-db mandoc strace
 	# lint
 	clang-format cppcheck shellcheck
 )
