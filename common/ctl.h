@@ -30,6 +30,8 @@ struct json_object;
 #define CTL_PORT_CONTROL 1024 /* guest -> host: control frames */
 #define CTL_PORT_STDIO	 1025 /* guest -> host: one stream per app fd */
 #define CTL_PORT_ENTER	 1026 /* host -> guest: `cocoon enter` */
+/* guest -> host: the metadata service's HMAC requests (docs/metadata.md) */
+#define CTL_PORT_METADATA 1027
 
 enum ctl_kind {
 	CTL_KIND_STDIN = 0,

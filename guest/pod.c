@@ -5,6 +5,8 @@
 #include "guest/approot.h"
 #include "guest/enter.h"
 #include "guest/exec.h"
+#include "guest/metadata.h"
+#include "guest/metadata_server.h"
 #include "guest/runtime.h"
 #include "guest/system.h"
 #include "guest/vsock.h"
@@ -55,6 +57,8 @@ struct pod {
 	struct runtime rt;
 	struct pod_app *apps;
 	bool ready_sent;
+	struct metadata_pod metadata_pod; /* until the server takes it */
+	struct metadata_server *metadata; /* NULL: not serving */
 };
 
 static __attribute__((noreturn)) void pod_die(const char *fmt, ...)
@@ -99,6 +103,25 @@ static void pod_send_error(struct pod *p, const char *app, const char *text)
 				       json_object_new_string(text));
 	log_error("%s%s%s", app ? app : "", app ? ": " : "", text);
 	pod_send(p, msg);
+}
+
+/*
+ * What the metadata service serves, from the pod frame, and every app's
+ * AC_METADATA_URL. Without the data the service still answers (404s);
+ * only running out of memory ends the pod.
+ */
+static void pod_metadata_load(struct pod *p, struct json_object *frame,
+			      struct json_object *runtime)
+{
+	struct json_object *manifest = NULL;
+	char err[512];
+
+	json_object_object_get_ex(frame, "manifest", &manifest);
+	if (metadata_pod_load(manifest, runtime, &p->metadata_pod, err,
+			      sizeof(err)) < 0)
+		log_error("%s", err);
+	if (metadata_env_add(&p->rt) < 0)
+		pod_die("set AC_METADATA_URL: out of memory");
 }
 
 /* hello both ways, then the pod frame; fills p->rt. */
@@ -151,6 +174,8 @@ static void pod_handshake(struct pod *p)
 			pod_die("pod frame without runtime");
 		}
 		ret = runtime_parse(m, &p->rt, err, sizeof(err));
+		if (ret >= 0)
+			pod_metadata_load(p, obj, m);
 		json_object_put(obj);
 		if (ret < 0) {
 			char text[600];
@@ -481,6 +506,7 @@ static void pod_enter(struct pod *p)
 	close(p->enter_fd);
 	close(p->sigfd);
 	close(p->timer_fd);
+	metadata_server_close_fds(p->metadata);
 	for (size_t i = 0; i < p->rt.n_apps; i++) {
 		struct pod_app *a = &p->apps[i];
 
@@ -546,12 +572,13 @@ enum pod_source {
 	POD_TIMER,
 	POD_SYNC,
 	POD_TTY_OUT,
-	POD_TTY_IN
+	POD_TTY_IN,
+	POD_METADATA
 };
 
 static void pod_loop(struct pod *p)
 {
-	struct pollfd fds[4 + 3 * RUNTIME_APPS_MAX];
+	struct pollfd fds[5 + 3 * RUNTIME_APPS_MAX];
 	struct {
 		enum pod_source source;
 		struct pod_app *app;
@@ -581,6 +608,9 @@ static void pod_loop(struct pod *p)
 		POD_WATCH(p->sigfd, POLLIN, POD_SIGNAL, NULL);
 		POD_WATCH(p->enter_fd, POLLIN, POD_ENTER, NULL);
 		POD_WATCH(p->timer_fd, POLLIN, POD_TIMER, NULL);
+		if (p->metadata)
+			POD_WATCH(metadata_server_fd(p->metadata), POLLIN,
+				  POD_METADATA, NULL);
 		for (size_t i = 0; i < p->rt.n_apps; i++) {
 			struct pod_app *a = &p->apps[i];
 
@@ -633,6 +663,9 @@ static void pod_loop(struct pod *p)
 					a->tty_master = -1;
 				}
 				break;
+			case POD_METADATA:
+				metadata_server_process(p->metadata);
+				break;
 			case POD_TTY_IN:
 				if (a->tty_stream == fds[i].fd &&
 				    a->tty_master >= 0)
@@ -675,6 +708,10 @@ void pod_main(void)
 		pod_send_error(&p, NULL, err);
 		pod_die("%s", err);
 	}
+	/* Before the apps: each may ask at once. Not fatal: the apps run. */
+	if (metadata_server_start(&p.metadata_pod, &p.metadata, err,
+				  sizeof(err)) < 0)
+		log_error("%s; the pod runs without it", err);
 	p.enter_fd = vsock_listen(CTL_PORT_ENTER);
 	if (p.enter_fd < 0)
 		pod_die("listen on vsock port %d: %s", CTL_PORT_ENTER,

@@ -184,14 +184,13 @@ void digest_update(struct digest_ctx *ctx, const void *data, size_t len)
 	ctx->used = len;
 }
 
-void digest_final_hex(struct digest_ctx *ctx, char hex[DIGEST_MAX_HEX + 1])
+size_t digest_final_raw(struct digest_ctx *ctx,
+			unsigned char out[DIGEST_MAX_BYTES])
 {
-	static const char xd[] = "0123456789abcdef";
 	size_t bs = block_size(ctx->algo);
 	size_t lenfield = ctx->algo == DIGEST_SHA256 ? 8 : 16;
 	uint64_t bits = ctx->length * 8;
-	unsigned char out[DIGEST_MAX_BYTES];
-	size_t i, nout;
+	size_t i;
 
 	/* Padding: FIPS 180-4 §5.1. The high 64 bits of a SHA-512 length
 	 * stay zero: no image is 2^61 bytes. */
@@ -207,21 +206,27 @@ void digest_final_hex(struct digest_ctx *ctx, char hex[DIGEST_MAX_HEX + 1])
 	digest_block(ctx, ctx->block);
 
 	if (ctx->algo == DIGEST_SHA256) {
-		nout = 32;
 		for (i = 0; i < 8; i++)
 			for (size_t j = 0; j < 4; j++)
 				out[4 * i + j] =
 					(unsigned char)(ctx->state.h32[i] >>
 							(24 - 8 * j));
-	} else {
-		nout = 64;
-		for (i = 0; i < 8; i++)
-			for (size_t j = 0; j < 8; j++)
-				out[8 * i + j] =
-					(unsigned char)(ctx->state.h64[i] >>
-							(56 - 8 * j));
+		return 32;
 	}
-	for (i = 0; i < nout; i++) {
+	for (i = 0; i < 8; i++)
+		for (size_t j = 0; j < 8; j++)
+			out[8 * i + j] = (unsigned char)(ctx->state.h64[i] >>
+							 (56 - 8 * j));
+	return 64;
+}
+
+void digest_final_hex(struct digest_ctx *ctx, char hex[DIGEST_MAX_HEX + 1])
+{
+	static const char xd[] = "0123456789abcdef";
+	unsigned char out[DIGEST_MAX_BYTES];
+	size_t nout = digest_final_raw(ctx, out);
+
+	for (size_t i = 0; i < nout; i++) {
 		hex[2 * i] = xd[out[i] >> 4];
 		hex[2 * i + 1] = xd[out[i] & 15];
 	}

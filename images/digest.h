@@ -30,6 +30,12 @@ struct digest_ctx {
 
 void digest_init(struct digest_ctx *ctx, enum digest_algo algo);
 void digest_update(struct digest_ctx *ctx, const void *data, size_t len);
+/*
+ * Writes the digest's bytes into out and returns how many (32 or 64).
+ * The context is used up, as by digest_final_hex.
+ */
+size_t digest_final_raw(struct digest_ctx *ctx,
+			unsigned char out[DIGEST_MAX_BYTES]);
 /* Writes the lowercase hex digest (NUL-terminated) into hex. */
 void digest_final_hex(struct digest_ctx *ctx, char hex[DIGEST_MAX_HEX + 1]);
 

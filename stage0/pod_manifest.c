@@ -718,6 +718,14 @@ static int plan_app(struct plan_ctx *c, size_t idx, struct error **err)
 		    0 ||
 	    jadd(rapp, "mounts", json_object_new_array(), err) < 0)
 		goto out;
+	/* For the metadata service (docs/metadata.md): the original manifest. */
+	app = NULL;
+	if (json_object_deep_copy(img->manifest->json, &app, NULL) < 0) {
+		JSON_OOM(err);
+		goto out;
+	}
+	if (jadd(rapp, "image_manifest", app, err) < 0)
+		goto out;
 	rmounts = jget(rapp, "mounts");
 
 	/* The appc pod manifest's app. */
@@ -964,6 +972,7 @@ int pod_plan_build(const struct pod_plan_input *in, struct pod_plan *out,
 		goto out;
 	/* docs/protocol.md, "The runtime object". */
 	if (jadd_str(p.runtime, "hostname", hostname, err) < 0 ||
+	    jadd_str(p.runtime, "uuid", in->uuid, err) < 0 ||
 	    jadd_str(p.runtime, "share", "pod", err) < 0 ||
 	    jadd(p.runtime, "interactive",
 		 json_object_new_boolean(in->o->interactive), err) < 0 ||

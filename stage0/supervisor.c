@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "stage0/audit.h"
 #include "stage0/cgroup.h"
+#include "stage0/metadata_hmac.h"
 #include "stage0/mounts.h"
 #include "stage0/pod_cleanup.h"
 #include "stage0/relay.h"
@@ -56,6 +57,7 @@ enum sup_tag {
 	TAG_RELAY,
 	TAG_CONSOLE,
 	TAG_TIMER,
+	TAG_METADATA,
 };
 
 struct sup {
@@ -68,6 +70,7 @@ struct sup {
 	/* run time */
 	int epfd, sigfd, ctl_listen, ctl_fd, console_fd, console_log, timer_fd;
 	struct relay *relay;
+	struct metadata_hmac_server *metadata; /* HMAC for the guest */
 	struct ctl_reader ctl_in;
 	bool hello_done, pod_exited, ready;
 	pid_t vmm_pid;
@@ -145,8 +148,8 @@ static int sup_listen(struct sup *s, const char *name, struct error **err)
 
 static void sup_unlink_sockets(struct sup *s)
 {
-	static const char *const names[] = {"vsock", "vsock_1024",
-					    "vsock_1025"};
+	static const char *const names[] = {"vsock", "vsock_1024", "vsock_1025",
+					    "vsock_1027"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char path[64];
@@ -622,6 +625,9 @@ static void sup_loop(struct sup *s)
 			case TAG_CONSOLE:
 				sup_console_read(s);
 				break;
+			case TAG_METADATA:
+				metadata_hmac_server_process(s->metadata);
+				break;
 			case TAG_TIMER: {
 				uint64_t ticks;
 
@@ -740,6 +746,8 @@ static void sup_teardown(struct sup *s)
 	}
 	relay_free(s->relay);
 	s->relay = NULL;
+	metadata_hmac_server_free(s->metadata);
+	s->metadata = NULL;
 	sup_close_ctl(s);
 	if (s->ctl_listen >= 0)
 		close(s->ctl_listen);
@@ -799,7 +807,7 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 {
 	struct mounts_app apps[SUPERVISOR_APPS_MAX];
 	struct mounts_volume vols[SUPERVISOR_VOLUMES_MAX];
-	int listen_1025;
+	int listen_1025, listen_1027;
 
 	for (size_t i = 0; i < s->cfg.napps; i++)
 		apps[i] = (struct mounts_app){s->cfg.apps[i].name,
@@ -833,10 +841,17 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 		return -1;
 	if (relay_new(listen_1025, s->cfg.interactive, &s->relay, err) < 0)
 		return -1;
+	listen_1027 = sup_listen(s, "vsock_1027", err);
+	if (listen_1027 < 0 ||
+	    metadata_hmac_server_new(s->p->dir, s->p->uuid, listen_1027,
+				     &s->metadata, err) < 0)
+		return -1;
 	if (sup_epoll_add(s, s->sigfd, EPOLLIN, TAG_SIGNAL) < 0 ||
 	    sup_epoll_add(s, s->ctl_listen, EPOLLIN, TAG_CTL_LISTEN) < 0 ||
 	    sup_epoll_add(s, relay_fd(s->relay), EPOLLIN, TAG_RELAY) < 0 ||
-	    sup_epoll_add(s, s->timer_fd, EPOLLIN, TAG_TIMER) < 0)
+	    sup_epoll_add(s, s->timer_fd, EPOLLIN, TAG_TIMER) < 0 ||
+	    sup_epoll_add(s, metadata_hmac_server_fd(s->metadata), EPOLLIN,
+			  TAG_METADATA) < 0)
 		return error_set_errno(err, "set up the event loop");
 	if (sup_start_vmm(s, err) < 0)
 		return -1;

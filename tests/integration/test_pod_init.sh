@@ -162,8 +162,9 @@ expect_grep "ids: no_new_privs" '^NoNewPrivs:[[:space:]]1$' "$o/ids.stdout"
 expect_grep "ids: seccomp filter mode" '^Seccomp:[[:space:]]2$' "$o/ids.stdout"
 expect_grep "ids: RLIMIT_NOFILE" '^nofile=123$' "$o/ids.stdout"
 expect_grep "ids: /etc/hostname written" '^pod-test$' "$o/ids.stdout"
-expect_file "env: exactly the runtime's, later FOO wins" "$o/env.stdout" \
-	"$(printf 'PATH=/bin\nFOO=second\nBAR=x')"
+expect_file "env: exactly the runtime's, later FOO wins, and the metadata URL" \
+	"$o/env.stdout" \
+	"$(printf 'PATH=/bin\nFOO=second\nBAR=x\nAC_METADATA_URL=http://169.254.169.255:18112')"
 expect_file "ro: rootfs and ro volume refuse writes, rw volume takes them" \
 	"$o/ro.stdout" "$(printf 'rootfs-refused\nread-only data\nro-refused\nrw-ok')"
 expect_file "ro: the guest's write reached the host volume" \
