@@ -16,6 +16,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,13 @@ struct relay_conn {
 	char app[CTL_APP_NAME_MAX + 1];
 };
 
+/* One app's log file, stage1/logs/<app>.log (relay.h). */
+struct relay_log {
+	char app[CTL_APP_NAME_MAX + 1];
+	int fd;
+	off_t size;
+};
+
 struct relay {
 	int epfd;
 	int listen_fd;
@@ -74,6 +83,10 @@ struct relay {
 	char tty_app[CTL_APP_NAME_MAX + 1];
 	/* output we could not write (a closed pipe): say so once */
 	bool out_broken[3];
+	/* the apps' logs: stage1/logs, or -1 when not under a pod */
+	int log_dirfd;
+	struct relay_log logs[RELAY_LOG_APPS_MAX];
+	size_t nlogs;
 };
 
 /* The terminal as we found it, for the atexit handler. */
@@ -123,6 +136,172 @@ static int relay_epoll(struct relay *r, int op, int fd, uint32_t events,
 	return epoll_ctl(r->epfd, op, fd, &ev);
 }
 
+/*
+ * stage1/logs of the pod whose stage1/vsock_1025 listen_fd is bound to
+ * (the supervisor binds "/proc/self/fd/N/stage1/vsock_1025", which
+ * follows the pod directory wherever it is moved), created if needed;
+ * -1 for a listener elsewhere (tests) or on failure (logged: the pod
+ * runs without logs rather than not at all).
+ */
+static int relay_log_dir(int listen_fd)
+{
+	static const char tail[] = "/stage1/vsock_1025";
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	cleanup_close int stage1 = -1;
+	char dir[sizeof(addr.sun_path) + 1];
+	size_t n;
+	int fd;
+
+	memset(&addr, 0, sizeof(addr));
+	if (getsockname(listen_fd, (struct sockaddr *)&addr, &len) < 0 ||
+	    addr.sun_family != AF_UNIX)
+		return -1;
+	n = strnlen(addr.sun_path, sizeof(addr.sun_path));
+	if (n <= sizeof(tail) - 1 ||
+	    memcmp(addr.sun_path + n - (sizeof(tail) - 1), tail,
+		   sizeof(tail) - 1))
+		return -1;
+	/* up to and with "/stage1" */
+	n -= sizeof("/vsock_1025") - 1;
+	memcpy(dir, addr.sun_path, n);
+	dir[n] = '\0';
+	stage1 = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (stage1 < 0 ||
+	    (mkdirat(stage1, "logs", 0755) < 0 && errno != EEXIST) ||
+	    (fd = openat(stage1, "logs",
+			 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		log_warn("stdio relay: cannot keep the apps' logs in "
+			 "stage1/logs: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* The log of app, opened (and rotated) as needed; NULL without logs. */
+static struct relay_log *relay_log_get(struct relay *r, const char *app,
+				       size_t add)
+{
+	struct relay_log *l = NULL;
+	char name[CTL_APP_NAME_MAX + 8], old[CTL_APP_NAME_MAX + 8];
+	struct stat st;
+
+	if (r->log_dirfd < 0)
+		return NULL;
+	for (size_t i = 0; i < r->nlogs && !l; i++)
+		if (!strcmp(r->logs[i].app, app))
+			l = &r->logs[i];
+	if (!l) {
+		if (r->nlogs == RELAY_LOG_APPS_MAX)
+			return NULL;
+		l = &r->logs[r->nlogs++];
+		snprintf(l->app, sizeof(l->app), "%s", app);
+		l->fd = -1;
+	}
+	snprintf(name, sizeof(name), "%s.log", app);
+	if (l->fd >= 0 && l->size > 0 && l->size + (off_t)add > RELAY_LOG_MAX) {
+		/* Keep one previous file: at most 2 x RELAY_LOG_MAX. */
+		snprintf(old, sizeof(old), "%s.log.1", app);
+		if (renameat(r->log_dirfd, name, r->log_dirfd, old) < 0)
+			log_warn("rotate the log of app %s: %s", app,
+				 strerror(errno));
+		close(l->fd);
+		l->fd = -1;
+	}
+	if (l->fd < 0) {
+		/* The app name is checked (ctl_app_name_valid): no '/'. */
+		l->fd = openat(r->log_dirfd, name,
+			       O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+				       O_CLOEXEC,
+			       0644);
+		if (l->fd < 0)
+			return NULL;
+		l->size = fstat(l->fd, &st) == 0 ? st.st_size : 0;
+	}
+	return l;
+}
+
+/*
+ * Appends what an app wrote to its log, one record per line:
+ * "<RFC 3339 UTC time> <stdout|stderr|tty> <F|P> <bytes>\n", F for a
+ * line that ended here, P for the rest of buf when it does not end in a
+ * newline (the app's next write continues that line).
+ */
+/* Appends whole records (one write: a reader never sees half of one). */
+static void relay_log_put(struct relay *r, const char *app,
+			  const struct iovec *iov, int n)
+{
+	struct relay_log *l;
+	size_t len = 0;
+	ssize_t w;
+
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	l = relay_log_get(r, app, len);
+	if (!l)
+		return;
+	w = writev(l->fd, iov, n);
+	if (w > 0)
+		l->size += w;
+}
+
+/*
+ * One record per line (a piece without its newline is a P record), as
+ * docs/api.md says. The records of one read are gathered and written
+ * together: a pod printing short lines fast costs a write per read, not
+ * one per line.
+ */
+static void relay_log_write(struct relay *r, const struct relay_conn *c,
+			    const uint8_t *buf, size_t len)
+{
+	const char *stream = c->state == CONN_TTY ? "tty"
+			     : c->out_fd == 1	  ? "stdout"
+						  : "stderr";
+	char out[16384], head[64], date[32];
+	struct timespec now;
+	struct tm tm;
+	size_t used = 0;
+
+	if (r->log_dirfd < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	while (len > 0) {
+		const uint8_t *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+		int hlen = snprintf(head, sizeof(head), "%s.%09ldZ %s %c ",
+				    date, now.tv_nsec, stream, nl ? 'F' : 'P');
+		size_t rec = (size_t)hlen + n + (nl ? 0 : 1);
+
+		if (used && used + rec > sizeof(out)) {
+			relay_log_put(r, c->app,
+				      &(struct iovec){out, used}, 1);
+			used = 0;
+		}
+		if (rec > sizeof(out)) {
+			struct iovec iov[3] = {
+				{head, (size_t)hlen},
+				{(void *)buf, n},
+				{"\n", 1},
+			};
+
+			relay_log_put(r, c->app, iov, nl ? 2 : 3);
+		} else {
+			memcpy(out + used, head, (size_t)hlen);
+			memcpy(out + used + hlen, buf, n);
+			if (!nl)
+				out[used + hlen + n] = '\n';
+			used += rec;
+		}
+		buf += n;
+		len -= n;
+	}
+	if (used)
+		relay_log_put(r, c->app, &(struct iovec){out, used}, 1);
+}
+
 int relay_new(int listen_fd, bool interactive, struct relay **out,
 	      struct error **err)
 {
@@ -135,6 +314,7 @@ int relay_new(int listen_fd, bool interactive, struct relay **out,
 	}
 	r->listen_fd = listen_fd;
 	r->stdin_event = -1;
+	r->log_dirfd = relay_log_dir(listen_fd);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		error_set_errno(err, "stdio relay: epoll_create1");
@@ -394,16 +574,21 @@ static int relay_conn_read(struct relay *r, size_t slot, int *events,
 		if (c->state == CONN_TTY)
 			*events |= RELAY_TTY_OPENED;
 		/* Bytes after the frame are the stream's first. */
-		if (c->state != CONN_IN)
+		if (c->state != CONN_IN) {
 			relay_output(r, c->out_fd,
 				     c->header.buf + c->header.start,
 				     c->header.len - c->header.start);
+			relay_log_write(r, c, c->header.buf + c->header.start,
+					c->header.len - c->header.start);
+		}
 		ctl_reader_free(&c->header);
 		return 0;
 	}
 	/* The guest has no business writing to a stdin stream: dropped. */
-	if (c->state != CONN_IN)
+	if (c->state != CONN_IN) {
 		relay_output(r, c->out_fd, buf, (size_t)n);
+		relay_log_write(r, c, buf, (size_t)n);
+	}
 	return 0;
 }
 
@@ -563,5 +748,10 @@ void relay_free(struct relay *r)
 		close(r->listen_fd);
 	if (r->epfd >= 0)
 		close(r->epfd);
+	for (size_t i = 0; i < r->nlogs; i++)
+		if (r->logs[i].fd >= 0)
+			close(r->logs[i].fd);
+	if (r->log_dirfd >= 0)
+		close(r->log_dirfd);
 	free(r);
 }

@@ -9,6 +9,13 @@
  * runs code: relay_free() and an atexit handler) and ^] pressed three times
  * within a second asks the supervisor to stop the pod, as rkt and
  * systemd-nspawn do.
+ *
+ * When the listener is a pod's stage1/vsock_1025, each app's output is
+ * also saved in stage1/logs/<app>.log for the API service's GetLogs
+ * (docs/api.md, "App logs"): one record per line, "<time> <stream> <F|P>
+ * <bytes>", stdout, stderr and tty interleaved in arrival order. A file
+ * reaching RELAY_LOG_MAX bytes is renamed to <app>.log.1 (replacing the
+ * previous one) and a new one is started.
  */
 #ifndef COCOON_STAGE0_RELAY_H
 #define COCOON_STAGE0_RELAY_H
@@ -24,6 +31,10 @@ enum relay_event {
 	RELAY_ESCAPE = 1 << 0,	   /* ^] ^] ^] within a second */
 	RELAY_TTY_OPENED = 1 << 1, /* a tty stream started: send a resize */
 };
+
+/* Log rotation size, and the apps whose output is logged. */
+#define RELAY_LOG_MAX	   (1 << 20)
+#define RELAY_LOG_APPS_MAX 64
 
 /* At most this many stdio connections at once; more are closed. */
 #define RELAY_CONN_MAX 256
