@@ -678,9 +678,8 @@ static int plan_app(struct plan_ctx *c, size_t idx, struct error **err)
 			  "absolute path without \".\", \"..\" or empty "
 			  "components",
 			  wd,
-			  f->working_dir || o->all.working_dir
-				  ? "--working-dir"
-				  : "the image's");
+			  f->working_dir || o->all.working_dir ? "--working-dir"
+							       : "the image's");
 		goto out;
 	}
 	memory =

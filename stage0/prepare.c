@@ -124,9 +124,9 @@ static int copy_range(int src, int dst, off_t off, off_t end, const char *what,
 			n = pread(src, buf,
 				  want < sizeof(buf) ? want : sizeof(buf), off);
 			while (n > 0 && done < n) {
-				ssize_t w = pwrite(dst, buf + done,
-						   (size_t)(n - done),
-						   off + done);
+				ssize_t w =
+					pwrite(dst, buf + done,
+					       (size_t)(n - done), off + done);
 
 				if (w < 0 && errno == EINTR)
 					continue;

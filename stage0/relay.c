@@ -276,8 +276,7 @@ static void relay_log_write(struct relay *r, const struct relay_conn *c,
 		size_t rec = (size_t)hlen + n + (nl ? 0 : 1);
 
 		if (used && used + rec > sizeof(out)) {
-			relay_log_put(r, c->app,
-				      &(struct iovec){out, used}, 1);
+			relay_log_put(r, c->app, &(struct iovec){out, used}, 1);
 			used = 0;
 		}
 		if (rec > sizeof(out)) {

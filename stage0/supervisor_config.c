@@ -337,9 +337,10 @@ int supervisor_state_write(struct pod *p, const struct supervisor_config *c,
 	json_object_object_add(o, "apps", apps);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	/* Only the final state (the exit) is worth a disk flush. */
-	r = st->exited ? pod_write_file(p, "state.json", text, strlen(text), err)
-		       : pod_write_file_volatile(p, "state.json", text,
-						 strlen(text), err);
+	r = st->exited
+		    ? pod_write_file(p, "state.json", text, strlen(text), err)
+		    : pod_write_file_volatile(p, "state.json", text,
+					      strlen(text), err);
 	json_object_put(o);
 	return r;
 }

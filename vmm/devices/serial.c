@@ -31,7 +31,7 @@
 #define SERIAL_BASE 0x3f8
 /* A partial line waits at most this long in the buffer. */
 #define SERIAL_FLUSH_MS 20
-#define SERIAL_IRQ  4
+#define SERIAL_IRQ	4
 
 #define UART_RX	 0 /* read, DLAB=0 */
 #define UART_TX	 0 /* write, DLAB=0 */
@@ -72,7 +72,7 @@ struct serial {
 	bool out_failed;
 	char out[256]; /* the line being buffered */
 	size_t out_len;
-	int timer_fd;	   /* flushes a partial line; -1: none */
+	int timer_fd; /* flushes a partial line; -1: none */
 	bool timer_armed;
 	bool thri_pending; /* transmitter empty, not yet acknowledged */
 	int irq_level;
