@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The metadata service's HTTP parser (guest/metadata_http.h). */
 #include "guest/metadata_http.h"
+#include "common/hex.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -11,17 +12,6 @@ static bool http_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static int hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -64,10 +54,10 @@ static long http_path(const char *t, size_t len,
 
 		if (c == '%') {
 			int hi = i + 2 < len
-					 ? hex_digit((unsigned char)t[i + 1])
+					 ? hex_value((unsigned char)t[i + 1])
 					 : -1;
 			int lo = i + 2 < len
-					 ? hex_digit((unsigned char)t[i + 2])
+					 ? hex_value((unsigned char)t[i + 2])
 					 : -1;
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
@@ -245,9 +235,9 @@ static long form_decode(const char *s, const char *e, char *out,
 			c = ' ';
 		} else if (c == '%') {
 			int hi =
-				e - s > 2 ? hex_digit((unsigned char)s[1]) : -1;
+				e - s > 2 ? hex_value((unsigned char)s[1]) : -1;
 			int lo =
-				e - s > 2 ? hex_digit((unsigned char)s[2]) : -1;
+				e - s > 2 ? hex_value((unsigned char)s[2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				return -1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The API service's HTTP/1.1 requests and responses: see api_http.h. */
 #include "stage0/api_http.h"
+#include "common/hex.h"
 #include "common/cleanup.h"
 
 #include <errno.h>
@@ -8,17 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int api_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 char *api_http_decode(const char *in, size_t len, bool query)
 {
@@ -35,8 +25,8 @@ char *api_http_decode(const char *in, size_t len, bool query)
 
 			if (i + 2 >= len)
 				goto bad;
-			hi = api_hex(in[i + 1]);
-			lo = api_hex(in[i + 2]);
+			hi = hex_value(in[i + 1]);
+			lo = hex_value(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			c = (unsigned char)(hi * 16 + lo);

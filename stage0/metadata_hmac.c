@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The metadata service's HMAC, on the host (stage0/metadata_hmac.h). */
 #include "stage0/metadata_hmac.h"
+#include "common/hex.h"
 
 #include "common/cleanup.h"
 #include "common/ctl.h"
@@ -175,17 +176,6 @@ int metadata_base64_decode(const char *in, size_t len, unsigned char *out,
 	}
 	*out_len = n;
 	return 0;
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int metadata_uuid_parse(const char *s, unsigned char out[16])

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vmm/options.h"
+#include "common/hex.h"
 
 #include "common/log.h"
 
@@ -275,17 +276,6 @@ static int parse_vsock(const char *arg, struct options *opts)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* xx:xx:xx:xx:xx:xx (len bytes at s), a unicast address, not all zero:
  * a NIC cannot have a group address (§5.1.4 takes it as given). */
 static int parse_mac(const char *s, size_t len, uint8_t mac[6])
@@ -295,7 +285,7 @@ static int parse_mac(const char *s, size_t len, uint8_t mac[6])
 	if (len != 17)
 		return -EINVAL;
 	for (unsigned int i = 0; i < 6; i++) {
-		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+		int hi = hex_value(s[3 * i]), lo = hex_value(s[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return -EINVAL;
