@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "guest/runtime.h"
+#include "common/path.h"
 #include "guest/caps.h"
 #include "guest/runtime_json.h"
 #include "common/cleanup.h"
@@ -12,36 +13,16 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static bool runtime_path_components_valid(const char *path)
-{
-	const char *p = path;
-
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == 0 && end && end[1])
-			return false; /* "a//b" */
-		if ((len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return true;
-}
-
 bool runtime_relative_path_valid(const char *path)
 {
 	return path[0] && path[0] != '/' && strlen(path) <= RUNTIME_PATH_MAX &&
-	       runtime_path_components_valid(path);
+	       path_components_clean(path);
 }
 
 bool runtime_absolute_path_valid(const char *path)
 {
 	return path[0] == '/' && strlen(path) <= RUNTIME_PATH_MAX &&
-	       runtime_path_components_valid(path + 1);
+	       path_components_clean(path + 1);
 }
 
 static bool runtime_hostname_valid(const char *s)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Parsing `run`/`prepare` flags (stage0/run_options.h). */
 #include "stage0/run_options.h"
+#include "common/path.h"
 #include "images/aci_manifest.h"
 #include "common/cleanup.h"
 
@@ -143,22 +144,7 @@ bool run_path_has_dotdot(const char *path)
 
 bool run_path_absolute_clean(const char *path)
 {
-	const char *p = path + 1;
-
-	if (path[0] != '/')
-		return false;
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if ((len == 0 && end && end[1]) || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return true;
+	return path[0] == '/' && path_components_clean(path + 1);
 }
 
 static bool hostname_valid(const char *h)
