@@ -192,7 +192,8 @@ static int approot_remount_ro(int rootfd, const char *path)
 	return approot_mount_fd(NULL, fd, NULL, flags, NULL);
 }
 
-static int approot_proc(int rootfd, char *err, size_t size)
+/* /proc; mask: hide and write-protect what runc and rkt do. */
+static int approot_proc(int rootfd, bool mask, char *err, size_t size)
 {
 	cleanup_close int target = approot_mkdirs(rootfd, "proc");
 	cleanup_close int null = -1;
@@ -204,6 +205,8 @@ static int approot_proc(int rootfd, char *err, size_t size)
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (ret < 0)
 		return system_errmsg(err, size, ret, "mount /proc");
+	if (!mask)
+		return 0;
 	null = open("/dev/null", O_PATH | O_CLOEXEC);
 	if (null < 0)
 		return system_errmsg(err, size, -errno,
@@ -478,7 +481,7 @@ int approot_enter(const struct runtime *rt, const struct runtime_app *app,
 	if (rootfd < 0)
 		return system_errmsg(err, err_size, -errno, "open %s", dir);
 
-	ret = approot_proc(rootfd, err, err_size);
+	ret = approot_proc(rootfd, !app->insecure_paths, err, err_size);
 	if (ret >= 0)
 		ret = approot_sys(rootfd, err, err_size);
 	if (ret >= 0)

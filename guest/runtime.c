@@ -597,6 +597,10 @@ static int runtime_app(struct runtime_ctx *c, struct json_object *o,
 			       &a->readonly_rootfs);
 	if (ret < 0)
 		return ret;
+	ret = runtime_opt_bool(c, o, prefix, "insecure_paths",
+			       &a->insecure_paths);
+	if (ret < 0)
+		return ret;
 	ret = runtime_opt_bool(c, o, prefix, "stdin", &a->stdin_stream);
 	if (ret < 0)
 		return ret;

@@ -79,6 +79,7 @@ struct runtime_app {
 	size_t n_gids;
 	char *working_dir; /* absolute */
 	bool readonly_rootfs;
+	bool insecure_paths;   /* --insecure-options=paths: /proc unmasked */
 	uint64_t capabilities; /* bit n = capability n */
 	struct runtime_seccomp seccomp;
 	struct runtime_rlimit *rlimits;

@@ -707,6 +707,9 @@ static int plan_app(struct plan_ctx *c, size_t idx, struct error **err)
 						 ? f->readonly_rootfs
 						 : o->all.readonly_rootfs > 0),
 		 err) < 0 ||
+	    jadd(rapp, "insecure_paths",
+		 json_object_new_boolean(c->in->insecure & INSECURE_PATHS),
+		 err) < 0 ||
 	    jadd(rapp, "capabilities",
 		 caps_json(plan_caps(o, f, &iso, c->in->insecure)), err) < 0 ||
 	    jadd(rapp, "seccomp", json_object_get(seccomp), err) < 0 ||

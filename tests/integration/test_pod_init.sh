@@ -102,7 +102,7 @@ app() {
 
 # ---- pod 1: many apps at once
 s=$tmp/p1.share
-for a in out sig ids env ro mask vol1 vol2 missing stdin; do add_app "$s" "$a"; done
+for a in out sig ids env ro mask unmask vol1 vol2 missing stdin; do add_app "$s" "$a"; done
 mkdir -p "$s/volumes/rw" "$s/volumes/ro"
 echo "read-only data" >"$s/volumes/ro/data.txt"
 head -c 200000 /dev/urandom >"$tmp/stdin.bin"
@@ -120,7 +120,9 @@ head -c 200000 /dev/urandom >"$tmp/stdin.bin"
 	app ro '["/bin/sh","-c","echo x >/newfile && echo rootfs-writable || echo rootfs-refused; cat /ro/data.txt; echo y >/ro/new && echo ro-writable || echo ro-refused; echo from-guest >/rw/written && echo rw-ok"]' \
 		'"readonly_rootfs":true,"mounts":[{"target":"/rw","kind":"host","source":"volumes/rw","readonly":false},{"target":"/ro","kind":"host","source":"volumes/ro","readonly":true}]'
 	printf ','
-	app mask '["/bin/sh","-c","for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats; do [ -e $f ] && echo masked=$f:$(wc -c <$f); done; echo 1 >/proc/sysrq-trigger && echo sysrq-writable || echo sysrq-refused; mount -t tmpfs x /mnt && echo mount-ok || echo mount-refused; ls /dev | tr \"\\n\" \" \"; echo; guest-helper caps"]'
+	app mask '["/bin/sh","-c","for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats; do [ -e $f ] && echo masked=$f:$(wc -c <$f); done; echo 1 >/proc/sysrq-trigger && echo sysrq-writable || echo sysrq-refused; mount -t tmpfs x /mnt && echo mount-ok || echo mount-refused; ls /dev | tr \"\\n\" \" \"; echo; guest-helper caps; echo procmounts=$(grep -c \" /proc/\" /proc/self/mountinfo)"]'
+	printf ','
+	app unmask '["/bin/sh","-c","echo procmounts=$(grep -c \" /proc/\" /proc/self/mountinfo)"]' '"insecure_paths":true'
 	printf ','
 	app vol1 '["/bin/sh","-c","echo hello-from-vol1 >/shared/msg"]' \
 		'"mounts":[{"target":"/shared","kind":"empty","volume":"shared","mode":511,"uid":0,"gid":0}]'
@@ -175,6 +177,8 @@ if grep -q '^masked=.*:[1-9]' "$o/mask.stdout"; then
 	fail "mask: a sensitive /proc file has content: $(grep '^masked=' "$o/mask.stdout")"
 fi
 expect_grep "mask: /proc/sysrq-trigger read-only" '^sysrq-refused$' "$o/mask.stdout"
+expect_grep "mask: masks and read-only binds under /proc" '^procmounts=[1-9]' "$o/mask.stdout"
+expect_grep "insecure_paths: nothing mounted under /proc" '^procmounts=0$' "$o/unmask.stdout"
 expect_grep "mask: mount refused" '^mount-refused$' "$o/mask.stdout"
 expect_grep "mask: /dev has the standard nodes" 'full.*null.*ptmx.*pts.*random.*shm.*stderr.*stdin.*stdout.*tty.*urandom.*zero' "$o/mask.stdout"
 expect_grep "mask: root keeps the default caps only" '^CapBnd:[[:space:]]00000000a80425fb$' "$o/mask.stdout"

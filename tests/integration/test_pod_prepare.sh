@@ -208,6 +208,12 @@ jqf "two apps: the second has the image's exec" "$P2/runtime.json" \
 	'.apps[1].exec | join(" ")' "/bin/sh -c echo hello from the pod"
 jqf "two apps: per-app --readonly-rootfs" "$P2/runtime.json" \
 	'[.apps[].readonly_rootfs | tostring] | join(" ")' "false true"
+jqf "/proc masked by default" "$P2/runtime.json" \
+	'[.apps[].insecure_paths | tostring] | join(" ")' "false false"
+uuid3=$(c prepare --pull-policy=never --insecure-options=paths "$IMG" 2>"$tmp/err")
+expect_status "--insecure-options=paths" 0 "$?" "$tmp/err"
+jqf "--insecure-options=paths: /proc unmasked" \
+	"$pods/prepared/$uuid3/runtime.json" '.apps[0].insecure_paths' true
 jqf "two apps: the image's mountPoint gets an empty volume" "$P2/pod" \
 	'[.volumes[] | .name + "=" + .kind] | join(" ")' "data=empty"
 jqf "two apps: memory 128 MiB each" "$P2/stage0.json" .memory_mib 256

@@ -23,6 +23,7 @@ static const char *const runtime_valid =
 	"bin\"],[\"A\",\"1\"],[\"B\",\"2\"],[\"A\",\"3\"]],"
 	"\"user\":\"user\",\"group\":\"100\",\"supplementary_gids\":[10,20],"
 	"\"working_dir\":\"/home/user\",\"readonly_rootfs\":true,"
+	"\"insecure_paths\":true,"
 	"\"capabilities\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
 	"\"seccomp\":{\"mode\":\"remove\",\"syscalls\":[\"ptrace\"],"
 	"\"errno\":\"ENOSYS\"},"
@@ -77,6 +78,7 @@ static void test_valid(void **state)
 	assert_int_equal(a->gids[1], 20);
 	assert_string_equal(a->working_dir, "/home/user");
 	assert_true(a->readonly_rootfs);
+	assert_true(a->insecure_paths);
 	assert_true(a->stdin_stream);
 	assert_false(a->tty);
 	assert_int_equal(a->capabilities, (1ull << 0) | (1ull << 5));
@@ -123,6 +125,7 @@ static void test_minimal(void **state)
 	assert_int_equal(a->seccomp.mode, RUNTIME_SECCOMP_NONE);
 	assert_int_equal(a->n_mounts, 0);
 	assert_int_equal(a->n_gids, 0);
+	assert_false(a->insecure_paths); /* masked unless said */
 	assert_false(rt.interactive);
 	runtime_free(&rt);
 }
