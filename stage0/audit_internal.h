@@ -7,18 +7,13 @@
 #define COCOON_STAGE0_AUDIT_INTERNAL_H
 
 #include "stage0/audit.h"
+#include "stage0/plan_json.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 
 #define AUDIT_ZERO_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
-
-static inline void audit_json_putp(struct json_object **j)
-{
-	json_object_put(*j);
-}
-#define cleanup_json __attribute__((cleanup(audit_json_putp)))
 
 /* A whole line (without its newline) as one JSON value, or NULL. */
 struct json_object *audit_parse_line(const char *line, size_t len);

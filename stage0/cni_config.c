@@ -5,6 +5,7 @@
  * default, default-restricted, none, and any name from net.d.
  */
 #include "stage0/cni.h"
+#include "stage0/plan_json.h"
 
 #include "common/cleanup.h"
 
@@ -20,14 +21,6 @@
 
 #define CNI_CONFIG_FILE_MAX (1 << 20)
 #define CNI_PLUGINS_MAX	    32
-
-#define cleanup_json __attribute__((cleanup(cni_config_json_putp)))
-
-static void cni_config_json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
 
 bool cni_name_valid(const char *name)
 {

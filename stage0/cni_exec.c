@@ -16,6 +16,7 @@
  * configuration as ADD") and, from 0.4.0 on, its result as prevResult.
  */
 #include "stage0/cni.h"
+#include "stage0/plan_json.h"
 
 #include "common/cleanup.h"
 
@@ -40,14 +41,6 @@
 /* What plugins need to find iptables, ip6tables, modprobe... */
 #define CNI_PLUGIN_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-#define cleanup_json __attribute__((cleanup(cni_exec_json_putp)))
-
-static void cni_exec_json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
 
 static const char *cni_json_str(struct json_object *o, const char *key)
 {

@@ -6,6 +6,7 @@
  * MAC syntax. Unknown keys are ignored (the spec lets results grow).
  */
 #include "stage0/cni.h"
+#include "stage0/plan_json.h"
 
 #include "common/cleanup.h"
 
@@ -16,14 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define cleanup_json __attribute__((cleanup(cni_json_putp)))
-
-static void cni_json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
 
 struct json_object *cni_json_parse(const char *json, size_t len, size_t max,
 				   int depth, struct error **err)

@@ -15,6 +15,13 @@
 
 #define JSON_OOM(err) error_set(err, ENOMEM, "out of memory")
 
+static inline void plan_json_putp(struct json_object **j)
+{
+	json_object_put(*j);
+}
+/* A json_object reference dropped when the variable goes out of scope. */
+#define cleanup_json __attribute__((cleanup(plan_json_putp)))
+
 /* json_object_object_add that reports a failure to allocate. */
 static inline int jadd(struct json_object *obj, const char *key,
 		       struct json_object *val, struct error **err)
