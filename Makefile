@@ -27,7 +27,8 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1 \
 
 PKG_IMAGES := json-c libarchive gpgme libcurl sqlite3
 LIBS_common := $(shell pkg-config --libs json-c 2>/dev/null)
-LIBS_vmm := -lpthread
+# cocoon-vmm's sandbox: libseccomp for its per-thread filters.
+LIBS_vmm := -lpthread -lseccomp
 # cocoon-init is static: json-c for the control protocol, libseccomp for
 # the apps' filters (Debian ships both as .a).
 LIBS_guest := -ljson-c -lseccomp
@@ -108,6 +109,18 @@ $(BUILD)/cocoon: $(BUILD)/obj/stage0/main.o $(BUILD)/libstage0.a \
 
 $(BUILD)/cocoon-vmm: $(BUILD)/obj/vmm/main.o $(BUILD)/libvmm.a \
 		$(BUILD)/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(call WHOLE,$(BUILD)/libvmm.a) \
+		$(BUILD)/libcommon.a $(LIBS_vmm)
+
+# A VMM that makes a forbidden syscall once running: the sandbox must kill
+# it (tests/integration/test_vmm_sandbox.sh).
+$(BUILD)/obj/tests/violate/vmm/main.o: vmm/main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DCOCOON_VMM_TEST_VIOLATION -c $< -o $@
+
+$(BUILD)/tests/cocoon-vmm-violate: $(BUILD)/obj/tests/violate/vmm/main.o \
+		$(BUILD)/libvmm.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(call WHOLE,$(BUILD)/libvmm.a) \
 		$(BUILD)/libcommon.a $(LIBS_vmm)
 
@@ -197,7 +210,7 @@ $(BUILD)/tests/kvm/%: $(BUILD)/obj/tests/kvm/%.o $(BUILD)/libvmm.a \
 		$(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(call WHOLE,$(BUILD)/libvmm.a) \
-		$(BUILD)/libcommon.a -lpthread
+		$(BUILD)/libcommon.a $(LIBS_vmm)
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
 		$$(call unit_libs,$$*,$(BUILD)/fuzzobj)
@@ -206,7 +219,7 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
 		$(call WHOLE,$(word 2,$^)) $(wordlist 3,9,$^) \
 		$(LIBS_$(call unit_mod,$*))
 
-tests-build: all $(BUILD)/initrd-test.cpio $(BUILD)/pod-fixtures/stamp $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS)
+tests-build: all $(BUILD)/tests/cocoon-vmm-violate $(BUILD)/initrd-test.cpio $(BUILD)/pod-fixtures/stamp $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS)
 
 check-unit: $(UNIT_BINS)
 	tests/run-unit $(UNIT_BINS)

@@ -7,14 +7,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* With `cocoon --debug`, "1" starts the VMM with --no-sandbox. */
+#define STAGE1_NO_SANDBOX_ENV "COCOON_VMM_NO_SANDBOX"
 
 static char *stage1_join(const char *dir, const char *name)
 {
@@ -121,18 +132,25 @@ void stage1_free(struct stage1 *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
+/*
+ * In the child, between clone and exec: async-signal-safe calls only. It
+ * is PID 1 of a new PID namespace, where getppid() says 0: whether the
+ * supervisor is still there is asked of its pidfd instead (readable once
+ * it has exited).
+ */
 static void __attribute__((noreturn))
 stage1_child(struct pod *p, char **argv, int procs_fd, int console_w,
-	     const struct stage1_vm *vm, pid_t parent)
+	     const struct stage1_vm *vm, int parent_pidfd)
 {
 	static const char msg_cg[] = "cocoon: cannot join the pod's cgroup\n";
 	static const char msg_exec[] = "cocoon: cannot exec cocoon-vmm\n";
+	struct pollfd parent = {.fd = parent_pidfd, .events = POLLIN};
 	sigset_t none;
 	int null_fd;
 
 	/* A SIGKILLed supervisor takes the VMM down (prctl(2)). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    (parent_pidfd >= 0 && poll(&parent, 1, 0) != 0))
 		_exit(127);
 	/* Terminal signals (^C) are the supervisor's to turn into a stop. */
 	setpgid(0, 0);
@@ -161,21 +179,33 @@ stage1_child(struct pod *p, char **argv, int procs_fd, int console_w,
 	_exit(127);
 }
 
+/*
+ * Debugging a pod's VMM without its sandbox: `cocoon --debug run` with
+ * COCOON_VMM_NO_SANDBOX=1 in the environment. Not an --insecure-options
+ * value: rkt's "seccomp" there is about the apps' filters, not stage1's.
+ */
+static bool stage1_no_sandbox(const struct stage1_vm *vm)
+{
+	const char *v = getenv(STAGE1_NO_SANDBOX_ENV);
+
+	return vm->debug && v && !strcmp(v, "1");
+}
+
 int stage1_start(const struct stage1 *s1, struct pod *p,
 		 const struct stage1_vm *vm, pid_t *pid, int *console_fd,
 		 struct error **err)
 {
 	char mem[16], cpus[16], cmdline[128];
 	cleanup_free char *share = NULL;
-	cleanup_close int procs_fd = -1;
+	cleanup_close int procs_fd = -1, parent_pidfd = -1;
 	int pipefd[2];
-	pid_t parent = getpid();
+	size_t argc;
 	/*
 	 * The vsock path is relative to the pod dir, the VMM's working
 	 * directory (sun_path is short); the share is absolute, so that the
 	 * VMM's command line names its pod (`cocoon stop` checks that).
 	 */
-	char *argv[16 + 2 * STAGE1_NICS_MAX + 1] = {
+	char *argv[16 + 2 * STAGE1_NICS_MAX + 2] = {
 		s1->vmm,    "--kernel",	      s1->kernel,  "--initrd",
 		s1->initrd, "--mem",	      mem,	   "--cpus",
 		cpus,	    "--rng",	      "--share",   NULL, /* share */
@@ -196,6 +226,13 @@ int stage1_start(const struct stage1 *s1, struct pod *p,
 		argv[16 + 2 * i] = "--net";
 		argv[17 + 2 * i] = nic_args[i];
 	}
+	argc = 16 + 2 * vm->nnics;
+	if (stage1_no_sandbox(vm)) {
+		log_warn("pod %s: $%s=1: the VMM runs without its sandbox",
+			 p->uuid, STAGE1_NO_SANDBOX_ENV);
+		argv[argc++] = "--no-sandbox";
+	}
+	argv[argc] = NULL;
 	snprintf(mem, sizeof(mem), "%u", vm->memory_mib);
 	snprintf(cpus, sizeof(cpus), "%u", vm->cpus);
 	/* --debug shows the guest kernel's boot messages too. */
@@ -206,28 +243,56 @@ int stage1_start(const struct stage1 *s1, struct pod *p,
 		if (procs_fd < 0)
 			return -1;
 	}
+	/* Kernels before 5.3 have no pidfds: the child then cannot check.
+	 * A pidfd is close-on-exec. */
+	parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return error_set_errno(err, "pipe for the VMM's console");
-	*pid = fork();
+	/*
+	 * The VMM is PID 1 of a PID namespace of its own (docs/security.md):
+	 * it sees no other process, and whatever it might start dies with
+	 * it. A fork() that is also a clone(CLONE_NEWPID): no second
+	 * process, no second exec. The child only makes async-signal-safe
+	 * calls, so skipping glibc's fork handlers is fine.
+	 */
+	*pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL,
+			      NULL, 0);
 	if (*pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return error_set_errno(err, "fork for cocoon-vmm");
+		return error_set_errno(err, "clone for cocoon-vmm");
 	}
 	if (*pid == 0)
-		stage1_child(p, argv, procs_fd, pipefd[1], vm, parent);
+		stage1_child(p, argv, procs_fd, pipefd[1], vm, parent_pidfd);
 	close(pipefd[1]);
 	*console_fd = pipefd[0];
 	fcntl(*console_fd, F_SETFL, O_NONBLOCK);
 	return 0;
 }
 
+/*
+ * stage1/ is the VMM's directory too: a compromised VMM could have put a
+ * symlink or a fifo where console.log was. Only a regular file is read,
+ * and opening never blocks or follows a link.
+ */
+static int stage1_open_console(struct pod *p)
+{
+	struct stat st;
+	int fd = openat(p->dirfd, "stage1/console.log",
+			O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* True when the console log mentions a guest kernel panic. */
 bool stage1_console_panicked(struct pod *p)
 {
 	char buf[65536];
-	cleanup_close int fd =
-		openat(p->dirfd, "stage1/console.log", O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = stage1_open_console(p);
 	off_t size;
 	ssize_t n;
 
@@ -253,8 +318,7 @@ bool stage1_console_panicked(struct pod *p)
 void stage1_show_vmm_messages(struct pod *p)
 {
 	char buf[16384], *lines[4] = {0};
-	cleanup_close int fd =
-		openat(p->dirfd, "stage1/console.log", O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = stage1_open_console(p);
 	size_t nlines = 0;
 	off_t size;
 	ssize_t n;

@@ -45,7 +45,8 @@ struct stage1_vm {
 };
 
 /*
- * Forks and execs cocoon-vmm for pod p (docs/pods.md "Running a pod"):
+ * Starts cocoon-vmm for pod p (clone(CLONE_NEWPID) and exec: it is PID 1
+ * of a PID namespace of its own) (docs/pods.md "Running a pod"):
  * kernel, initrd, --mem/--cpus, --rng, the share `pod` =
  * <pod>/stage1/shared, --vsock 3,stage1/vsock (relative: the VMM runs in
  * the pod dir). The child joins the cgroup, dies with its parent

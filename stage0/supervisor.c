@@ -657,9 +657,18 @@ static void sup_vmm_failure(struct sup *s)
 
 		if (s->killed_by_us)
 			sup_fail(s, "vmm killed");
+		else if (sig == SIGSYS)
+			/*
+			 * The VMM's seccomp filters kill it with SIGSYS
+			 * (SECCOMP_RET_KILL_PROCESS) for any syscall they do
+			 * not allow; nothing else sends it one. The kernel's
+			 * audit log names the syscall.
+			 */
+			sup_fail(s, "vmm killed by seccomp (SIGSYS): forbidden "
+				    "syscall (the kernel log names it)");
 		else if (WCOREDUMP(st) || sig == SIGSEGV || sig == SIGBUS ||
 			 sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
-			 sig == SIGSYS || sig == SIGTRAP)
+			 sig == SIGTRAP)
 			/* a fault of its own, not somebody's kill */
 			sup_fail(s, "vmm crashed: signal %d (%s)", sig,
 				 strsignal(sig));

@@ -2,6 +2,7 @@
 #include "vmm/event_loop.h"
 
 #include "common/log.h"
+#include "vmm/sandbox.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -94,6 +95,8 @@ static void *event_loop_thread(void *arg)
 	struct event_loop *loop = arg;
 	struct epoll_event evs[EVENT_LOOP_BATCH];
 
+	/* Confined before it serves anything the guest or host sends. */
+	sandbox_thread_enter(SANDBOX_THREAD_DEVICE);
 	for (;;) {
 		int n = epoll_wait(loop->epoll_fd, evs, EVENT_LOOP_BATCH, -1);
 

@@ -69,6 +69,15 @@ void options_usage(const char *progname)
 	       "unicast;\n"
 	       "                  default 02:... from the tap name and "
 	       "network namespace\n"
+	       "  --no-sandbox    do not confine the VMM (namespaces, "
+	       "capabilities,\n"
+	       "                  seccomp): for debugging only\n"
+	       "  --sandbox-trace confine it, but a forbidden syscall fails "
+	       "with ENOSYS\n"
+	       "                  and is reported instead of killing the "
+	       "VMM\n"
+	       "  --sandbox-rules print the seccomp allow-list of each "
+	       "thread kind\n"
 	       "  --verbose       debug messages\n"
 	       "  --help          this text\n"
 	       "\n"
@@ -136,6 +145,9 @@ enum {
 	OPT_SHARE,
 	OPT_VSOCK,
 	OPT_NET,
+	OPT_NO_SANDBOX,
+	OPT_SANDBOX_TRACE,
+	OPT_SANDBOX_RULES,
 };
 
 static const struct option long_options[] = {
@@ -153,6 +165,9 @@ static const struct option long_options[] = {
 	{"share", required_argument, NULL, OPT_SHARE},
 	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"net", required_argument, NULL, OPT_NET},
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"sandbox-trace", no_argument, NULL, OPT_SANDBOX_TRACE},
+	{"sandbox-rules", no_argument, NULL, OPT_SANDBOX_RULES},
 	{NULL, 0, NULL, 0},
 };
 
@@ -455,6 +470,15 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 		case OPT_NET:
 			r = parse_net(optarg, opts);
 			break;
+		case OPT_NO_SANDBOX:
+			opts->no_sandbox = true;
+			break;
+		case OPT_SANDBOX_TRACE:
+			opts->sandbox_trace = true;
+			break;
+		case OPT_SANDBOX_RULES:
+			opts->sandbox_rules = true;
+			return 0;
 		case 'h':
 		case OPT_HELP:
 			opts->help = true;
@@ -475,6 +499,11 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 	if (optind < argc) {
 		log_error("unexpected argument '%s' (see --help)",
 			  argv[optind]);
+		return -EINVAL;
+	}
+	if (opts->no_sandbox && opts->sandbox_trace) {
+		log_error("--no-sandbox and --sandbox-trace exclude each "
+			  "other");
 		return -EINVAL;
 	}
 	if (opts->flat &&

@@ -46,6 +46,12 @@ struct options {
 	bool verbose;
 	bool help;
 	bool rng; /* --rng: virtio-rng */
+	/* --no-sandbox: run unconfined (debugging); --sandbox-trace: a
+	 * forbidden syscall fails and is reported instead of killing;
+	 * --sandbox-rules: print the seccomp allow-lists and exit */
+	bool no_sandbox;
+	bool sandbox_trace;
+	bool sandbox_rules;
 	/* --share TAG=DIR[,ro], in order given */
 	struct options_share shares[OPTIONS_SHARES_MAX];
 	unsigned int nshares;

@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/boot.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -371,6 +372,9 @@ static void vcpu_handle_exit(struct vcpu *vcpu)
 
 int vcpu_run_loop(struct vcpu *vcpu)
 {
+	/* Confined before the first KVM_RUN (the main thread's list for
+	 * vCPU 0, which vm_run() runs on main()'s thread). */
+	sandbox_thread_enter(SANDBOX_THREAD_VCPU);
 	while (vm_end_reason(vcpu->vm) == VM_END_NONE) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int e = errno;
