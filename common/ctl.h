@@ -32,6 +32,8 @@ struct json_object;
 #define CTL_PORT_ENTER	 1026 /* host -> guest: `cocoon enter` */
 /* guest -> host: the metadata service's HMAC requests (docs/metadata.md) */
 #define CTL_PORT_METADATA 1027
+/* guest -> host: apps' sd_notify, filtered (docs/systemd.md) */
+#define CTL_PORT_NOTIFY 1028
 
 enum ctl_kind {
 	CTL_KIND_STDIN = 0,

@@ -7,6 +7,7 @@
 #include "guest/exec.h"
 #include "guest/metadata.h"
 #include "guest/metadata_server.h"
+#include "guest/notify.h"
 #include "guest/runtime.h"
 #include "guest/system.h"
 #include "guest/vsock.h"
@@ -59,6 +60,7 @@ struct pod {
 	bool ready_sent;
 	struct metadata_pod metadata_pod; /* until the server takes it */
 	struct metadata_server *metadata; /* NULL: not serving */
+	struct notify_server *notify;	  /* NULL: no app uses sd_notify */
 };
 
 static __attribute__((noreturn)) void pod_die(const char *fmt, ...)
@@ -507,6 +509,7 @@ static void pod_enter(struct pod *p)
 	close(p->sigfd);
 	close(p->timer_fd);
 	metadata_server_close_fds(p->metadata);
+	notify_server_close_fds(p->notify);
 	for (size_t i = 0; i < p->rt.n_apps; i++) {
 		struct pod_app *a = &p->apps[i];
 
@@ -573,12 +576,13 @@ enum pod_source {
 	POD_SYNC,
 	POD_TTY_OUT,
 	POD_TTY_IN,
-	POD_METADATA
+	POD_METADATA,
+	POD_NOTIFY
 };
 
 static void pod_loop(struct pod *p)
 {
-	struct pollfd fds[5 + 3 * RUNTIME_APPS_MAX];
+	struct pollfd fds[6 + 3 * RUNTIME_APPS_MAX];
 	struct {
 		enum pod_source source;
 		struct pod_app *app;
@@ -611,6 +615,9 @@ static void pod_loop(struct pod *p)
 		if (p->metadata)
 			POD_WATCH(metadata_server_fd(p->metadata), POLLIN,
 				  POD_METADATA, NULL);
+		if (p->notify)
+			POD_WATCH(notify_server_fd(p->notify), POLLIN,
+				  POD_NOTIFY, NULL);
 		for (size_t i = 0; i < p->rt.n_apps; i++) {
 			struct pod_app *a = &p->apps[i];
 
@@ -666,6 +673,9 @@ static void pod_loop(struct pod *p)
 			case POD_METADATA:
 				metadata_server_process(p->metadata);
 				break;
+			case POD_NOTIFY:
+				notify_server_process(p->notify);
+				break;
 			case POD_TTY_IN:
 				if (a->tty_stream == fds[i].fd &&
 				    a->tty_master >= 0)
@@ -708,6 +718,10 @@ void pod_main(void)
 		pod_send_error(&p, NULL, err);
 		pod_die("%s", err);
 	}
+	/* Before the metadata service takes the annotations; not fatal. */
+	if (notify_server_start(&p.metadata_pod, &p.rt, &p.notify, err,
+				sizeof(err)) < 0)
+		log_error("%s; the pod runs without it", err);
 	/* Before the apps: each may ask at once. Not fatal: the apps run. */
 	if (metadata_server_start(&p.metadata_pod, &p.metadata, err,
 				  sizeof(err)) < 0)

@@ -16,8 +16,10 @@
 #include "common/log.h"
 #include "stage0/audit.h"
 #include "stage0/cgroup.h"
+#include "stage0/machined.h"
 #include "stage0/metadata_hmac.h"
 #include "stage0/mounts.h"
+#include "stage0/notify.h"
 #include "stage0/pod_cleanup.h"
 #include "stage0/relay.h"
 #include "stage0/stage1.h"
@@ -58,6 +60,7 @@ enum sup_tag {
 	TAG_CONSOLE,
 	TAG_TIMER,
 	TAG_METADATA,
+	TAG_NOTIFY,
 };
 
 struct sup {
@@ -71,6 +74,9 @@ struct sup {
 	int epfd, sigfd, ctl_listen, ctl_fd, console_fd, console_log, timer_fd;
 	struct relay *relay;
 	struct metadata_hmac_server *metadata; /* HMAC for the guest */
+	char *notify_socket;		       /* systemd's NOTIFY_SOCKET */
+	struct notify_host notify;	       /* sd_notify (notify.h) */
+	bool machined;			       /* registered there */
 	struct ctl_reader ctl_in;
 	bool hello_done, pod_exited, ready;
 	pid_t vmm_pid;
@@ -149,7 +155,7 @@ static int sup_listen(struct sup *s, const char *name, struct error **err)
 static void sup_unlink_sockets(struct sup *s)
 {
 	static const char *const names[] = {"vsock", "vsock_1024", "vsock_1025",
-					    "vsock_1027"};
+					    "vsock_1027", "vsock_1028"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char path[64];
@@ -253,6 +259,7 @@ static void sup_stop(struct sup *s)
 	if (s->stopping || s->vmm_exited)
 		return;
 	s->stopping = true;
+	notify_host_stopping(&s->notify);
 	if (!s->hello_done) {
 		sup_kill_vmm(s, SIGTERM);
 		sup_arm_timer(s, SUP_STOP_MARGIN_MS);
@@ -424,6 +431,7 @@ static void sup_on_message(struct sup *s, const struct ctl_guest_msg *m)
 		return;
 	case CTL_GUEST_READY:
 		s->ready = true;
+		notify_host_pod_ready(&s->notify);
 		break;
 	case CTL_GUEST_APP_STARTED:
 		if (a->started) {
@@ -628,6 +636,9 @@ static void sup_loop(struct sup *s)
 			case TAG_METADATA:
 				metadata_hmac_server_process(s->metadata);
 				break;
+			case TAG_NOTIFY:
+				notify_host_process(&s->notify, s->epfd);
+				break;
 			case TAG_TIMER: {
 				uint64_t ticks;
 
@@ -748,6 +759,9 @@ static void sup_teardown(struct sup *s)
 		s->vmm_exited = true;
 		s->vmm_wait_status = st;
 	}
+	if (s->machined)
+		machined_unregister(MACHINED_DIR, s->p->uuid);
+	notify_host_free(&s->notify);
 	if (s->console_fd >= 0) {
 		sup_console_read(s);
 		if (s->console_fd >= 0)
@@ -774,6 +788,7 @@ static void sup_free(struct sup *s)
 	stage1_free(&s->stage1);
 	pod_net_free(&s->net);
 	free(s->cgroup);
+	free(s->notify_socket);
 	ctl_reader_free(&s->ctl_in);
 	if (s->console_log >= 0)
 		close(s->console_log);
@@ -816,7 +831,7 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 {
 	struct mounts_app apps[SUPERVISOR_APPS_MAX];
 	struct mounts_volume vols[SUPERVISOR_VOLUMES_MAX];
-	int listen_1025, listen_1027;
+	int listen_1025, listen_1027, listen_1028;
 
 	for (size_t i = 0; i < s->cfg.napps; i++)
 		apps[i] = (struct mounts_app){s->cfg.apps[i].name,
@@ -855,6 +870,12 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 	    metadata_hmac_server_new(s->p->dir, s->p->uuid, listen_1027,
 				     &s->metadata, err) < 0)
 		return -1;
+	listen_1028 = sup_listen(s, "vsock_1028", err);
+	if (listen_1028 < 0 ||
+	    notify_host_init(&s->notify, s->notify_socket, s->cfg.pod_frame,
+			     listen_1028, err) < 0 ||
+	    notify_host_watch(&s->notify, s->epfd, TAG_NOTIFY) < 0)
+		return -1;
 	if (sup_epoll_add(s, s->sigfd, EPOLLIN, TAG_SIGNAL) < 0 ||
 	    sup_epoll_add(s, s->ctl_listen, EPOLLIN, TAG_CTL_LISTEN) < 0 ||
 	    sup_epoll_add(s, relay_fd(s->relay), EPOLLIN, TAG_RELAY) < 0 ||
@@ -866,6 +887,8 @@ static int sup_prepare_run(struct sup *s, const sigset_t *sigs,
 		return -1;
 	if (sup_epoll_add(s, s->console_fd, EPOLLIN, TAG_CONSOLE) < 0)
 		return error_set_errno(err, "watch the VMM's console");
+	s->machined =
+		machined_register(MACHINED_DIR, s->p->uuid, s->vmm_pid) > 0;
 	return 0;
 }
 
@@ -883,6 +906,7 @@ int pod_supervise(const struct global_options *g, struct pod *p,
 		.console_log = -1,
 		.timer_fd = -1,
 		.failed_app = -1,
+		.notify = {.listen_fd = -1, .conn_fd = -1},
 	};
 	sigset_t sigs, old;
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
@@ -898,6 +922,7 @@ int pod_supervise(const struct global_options *g, struct pod *p,
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	ctl_reader_init(&s.ctl_in);
+	s.notify_socket = notify_socket_take();
 
 	if (stage1_find(&s.stage1, err) < 0 ||
 	    supervisor_config_load(p, &s.cfg, err) < 0) {
