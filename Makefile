@@ -43,7 +43,7 @@ CFLAGS_PKG := $(shell pkg-config --cflags $(PKG_IMAGES) 2>/dev/null)
 DEPLIBS_stage0 := images
 MODULES := common vmm guest images stage0 initrd
 
-srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c $(1)/*/*.c))
+srcs = $(filter-out $(1)/main.c $(1)/runtime_main.c,$(wildcard $(1)/*.c $(1)/*/*.c))
 objs = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(call srcs,$(1)))
 
 KERNEL_DIR_GUEST = $(shell kernel-config/build-kernel guest)
@@ -55,7 +55,7 @@ KERNEL_DIR_GUEST = $(shell kernel-config/build-kernel guest)
 
 all: $(BUILD)/cocoon $(BUILD)/cocoon-vmm $(BUILD)/cocoon-init \
 	$(BUILD)/initrd.cpio $(BUILD)/vmlinux $(BUILD)/man/stamp \
-	$(BUILD)/completion/cocoon
+	$(BUILD)/completion/cocoon $(BUILD)/cocoon-runtime
 
 help:
 	@echo "make            build everything into $(BUILD)/ (kernel from the cache)"
@@ -104,6 +104,12 @@ $(foreach m,$(MODULES),$(eval $(call module_libs,$(m))))
 WHOLE = -Wl,--whole-archive $(1) -Wl,--no-whole-archive
 $(BUILD)/cocoon: $(BUILD)/obj/stage0/main.o $(BUILD)/libstage0.a \
 		$(BUILD)/libimages.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(call WHOLE,$(BUILD)/libstage0.a) \
+		$(BUILD)/libimages.a $(BUILD)/libcommon.a $(LIBS_stage0)
+
+# The OCI runtime (docs/oci.md): its own main, the same stage0 library.
+$(BUILD)/cocoon-runtime: $(BUILD)/obj/stage0/runtime_main.o \
+		$(BUILD)/libstage0.a $(BUILD)/libimages.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(call WHOLE,$(BUILD)/libstage0.a) \
 		$(BUILD)/libimages.a $(BUILD)/libcommon.a $(LIBS_stage0)
 
@@ -263,6 +269,7 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cocoon
 	install -m 0755 $(BUILD)/cocoon $(DESTDIR)$(PREFIX)/bin/cocoon
+	install -m 0755 $(BUILD)/cocoon-runtime $(DESTDIR)$(PREFIX)/bin/cocoon-runtime
 	install -m 0755 $(BUILD)/cocoon-vmm $(DESTDIR)$(PREFIX)/lib/cocoon/
 	install -m 0644 $(BUILD)/initrd.cpio $(DESTDIR)$(PREFIX)/lib/cocoon/
 	install -m 0644 $$(readlink -f $(BUILD)/vmlinux) \
