@@ -122,6 +122,9 @@ const struct sandbox_rule sandbox_rules[] = {
 	    "p9_own_new(), Tsymlink: a new object gets the guest's owner "
 	    "when the VMM runs as root"),
 	ANY("timerfd_settime", D, "vsock/device.c credit and connect timers"),
+	ANY("timerfd_settime", R,
+	    "serial.c arms the console's flush timer on a line's first byte "
+	    "(vCPU threads, and vCPU 0 runs on main)"),
 	ANY("clock_gettime", D,
 	    "vsock/device.c timers; the vDSO answers unless the host's "
 	    "clocksource has none"),

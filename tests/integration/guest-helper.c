@@ -512,6 +512,19 @@ static int helper_exchange(int fd, long n, uint64_t seed, int *err,
 
 /* vsock-send CID PORT CONNS BYTES: CONNS connections at once, each
  * sending BYTES seeded bytes and checking the echo. */
+/*
+ * Linux gives a vsock connect 2 s. The tests check that concurrent
+ * connections all work, not how fast: under nested emulation on a loaded
+ * machine fifty at once took longer (a CI run), so they wait up to 60 s.
+ */
+static int helper_vsock_patient(int fd)
+{
+	struct timeval tv = {.tv_sec = 60};
+
+	return setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv,
+			  sizeof(tv));
+}
+
 static int cmd_vsock_send(int argc, char **argv)
 {
 	long cid, port, conns, bytes, ok = 0, bad = 0;
@@ -531,7 +544,7 @@ static int cmd_vsock_send(int argc, char **argv)
 			int fd = socket(AF_VSOCK, SOCK_STREAM, 0), err;
 			long got = 0;
 
-			if (fd < 0 ||
+			if (fd < 0 || helper_vsock_patient(fd) < 0 ||
 			    connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 				printf("conn=%ld connect=%s\n", i,
 				       strerror(errno));
@@ -622,7 +635,8 @@ static int helper_connect(const char *addr)
 		sa.svm_cid = cid;
 		sa.svm_port = port;
 		fd = socket(AF_VSOCK, SOCK_STREAM, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		if (fd < 0 || helper_vsock_patient(fd) < 0 ||
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 			goto fail;
 		return fd;
 	}
