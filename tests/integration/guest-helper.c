@@ -22,9 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -933,6 +936,407 @@ static int cmd_bench_agent(int argc, char **argv)
 	}
 }
 
+/*
+ * ---- hostile guest: the guest side of test_hostile_guest.sh. Each one
+ * plays root in a pod attacking what lies beyond the guest, and prints
+ * what it managed, so the test can tell "refused" from "got through".
+ */
+
+/* Seconds since start, for the commands that stop at a deadline. */
+static double helper_elapsed(double start)
+{
+	return helper_now() - start;
+}
+
+/* Waits up to ms for a non-blocking connect; 0 connected, else errno. */
+static int helper_connect_wait(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&p, 1, ms) <= 0)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+/*
+ * vsock-flood CID PORT COUNT MODE: COUNT connections to CID:PORT, each
+ * "close" (connect, wait for the answer, close), "abort" (connect and
+ * close before any answer: half-open requests) or "hold" (all kept open
+ * at once for 2 s, then closed). An answer is awaited 500 ms; the whole
+ * flood stops after 6 s ("cut=1"). Prints the outcomes.
+ */
+static int cmd_vsock_flood(int argc, char **argv)
+{
+	long cid, port, count, ok = 0, refused = 0, timedout = 0, other = 0;
+	int *held = NULL, nheld = 0, cut = 0, last_err = 0;
+	double start = helper_now();
+	const char *mode;
+
+	if (argc != 5 || helper_number(argv[1], &cid) < 0 ||
+	    helper_number(argv[2], &port) < 0 ||
+	    helper_number(argv[3], &count) < 0 || count < 0)
+		return 2;
+	mode = argv[4];
+	if (strcmp(mode, "close") && strcmp(mode, "abort") &&
+	    strcmp(mode, "hold"))
+		return 2;
+	if (!strcmp(mode, "hold")) {
+		struct rlimit rl = {(rlim_t)count + 64, (rlim_t)count + 64};
+
+		setrlimit(RLIMIT_NOFILE, &rl); /* root may raise it */
+		held = calloc((size_t)count, sizeof(*held));
+		if (!held)
+			return helper_fail("calloc", NULL);
+	}
+	for (long i = 0; i < count; i++) {
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+					 .svm_cid = (unsigned int)cid,
+					 .svm_port = (unsigned int)port};
+		int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK, 0), e;
+
+		if (helper_elapsed(start) > 6) {
+			cut = 1;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (fd < 0) {
+			other++;
+			last_err = errno;
+			continue;
+		}
+		e = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+		if (!strcmp(mode, "abort")) {
+			close(fd); /* the request is out; the answer finds no one */
+			ok++;
+			continue;
+		}
+		if (e == EINPROGRESS)
+			e = helper_connect_wait(fd, 500);
+		if (!e)
+			ok++;
+		else if (e == ECONNREFUSED || e == ECONNRESET)
+			refused++;
+		else if (e == ETIMEDOUT)
+			timedout++;
+		else
+			other++, last_err = e;
+		if (held && !e)
+			held[nheld++] = fd;
+		else
+			close(fd);
+	}
+	if (held) {
+		helper_sleep_ms(2000);
+		for (int i = 0; i < nheld; i++)
+			close(held[i]);
+		free(held);
+	}
+	printf("flood port=%ld mode=%s ok=%ld refused=%ld timeout=%ld "
+	       "other=%ld last_error=%s cut=%d\n",
+	       port, mode, ok, refused, timedout, other,
+	       last_err ? strerror(last_err) : "none", cut);
+	return 0;
+}
+
+/*
+ * race-escape DIR OUTSIDE_NAME SECRET MS: for MS, a child swaps DIR/x
+ * between symlinks to "/", to "../../../../../../../.." and to "real",
+ * and renames DIR/real back and forth, while the parent opens
+ * DIR/x/OUTSIDE_NAME, DIR/x/../OUTSIDE_NAME, DIR/../../OUTSIDE_NAME and
+ * such. A file whose contents hold SECRET (only the host's file beyond
+ * the share holds it) counts as an escape.
+ */
+static int cmd_race_escape(int argc, char **argv)
+{
+	static const char *const targets[] = {"/", "../../../../../../../..",
+					      "real"};
+	static const char *const paths[] = {
+		"%s/x/%s",	 "%s/x/../%s",	     "%s/../%s",
+		"%s/../../%s",	 "%s/real/../../%s", "%s/x/../../../%s",
+		"%s/real2/../%s"};
+	long ms, opens = 0, escaped = 0;
+	char path[4096], tmp[4096], buf[256];
+	pid_t child;
+	double start;
+
+	if (argc != 5 || helper_number(argv[4], &ms) < 0)
+		return 2;
+	snprintf(path, sizeof(path), "%s/real", argv[1]);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/real/%s", argv[1], argv[2]);
+	cmd_write(3, (char *[]){"write", path, "inside", NULL}); /* decoy */
+	start = helper_now();
+	child = fork();
+	if (child == 0) {
+		char a[4096], b[4096];
+
+		for (unsigned i = 0; helper_elapsed(start) * 1000 < ms; i++) {
+			snprintf(tmp, sizeof(tmp), "%s/x.new", argv[1]);
+			snprintf(path, sizeof(path), "%s/x", argv[1]);
+			unlink(tmp);
+			if (!symlink(targets[i % 3], tmp))
+				rename(tmp, path);
+			snprintf(a, sizeof(a), "%s/real", argv[1]);
+			snprintf(b, sizeof(b), "%s/real2", argv[1]);
+			if (rename(a, b))
+				rename(b, a);
+		}
+		_exit(0);
+	}
+	while (helper_elapsed(start) * 1000 < ms) {
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			ssize_t n;
+			int fd;
+
+			snprintf(path, sizeof(path), paths[i], argv[1],
+				 argv[2]);
+			fd = open(path, O_RDONLY | O_NONBLOCK);
+			opens++;
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n > 0) {
+				buf[n] = '\0';
+				if (strstr(buf, argv[3])) {
+					if (!escaped++) /* the first one */
+						printf("escaped-through=%s\n",
+						       path);
+				}
+			}
+		}
+	}
+	waitpid(child, NULL, 0);
+	printf("race opens=%ld escaped=%ld\n", opens, escaped);
+	return escaped ? 1 : 0;
+}
+
+/* many-files DIR N: N empty files in DIR; stops at the first error. */
+static int cmd_many_files(int argc, char **argv)
+{
+	char path[4096];
+	long n, made = 0;
+	int err = 0;
+
+	if (argc != 3 || helper_number(argv[2], &n) < 0)
+		return 2;
+	for (; made < n; made++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%06ld", argv[1], made);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		close(fd);
+	}
+	printf("many-files made=%ld error=%s\n", made,
+	       err ? strerror(err) : "none");
+	return 0;
+}
+
+/* fill FILE MB: writes up to MB MiB to FILE (1 MiB at a time, fsync at
+ * the end), stopping at the first error: how much the host took. */
+static int cmd_fill(int argc, char **argv)
+{
+	static char chunk[1 << 20];
+	long mb, written = 0;
+	int fd, err = 0;
+
+	if (argc != 3 || helper_number(argv[2], &mb) < 0)
+		return 2;
+	memset(chunk, 0xa5, sizeof(chunk));
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return helper_fail("create", argv[1]);
+	while (written < mb << 20) {
+		ssize_t w = write(fd, chunk, sizeof(chunk));
+
+		if (w <= 0) {
+			err = w < 0 ? errno : ENOSPC;
+			break;
+		}
+		written += w;
+	}
+	if (fsync(fd) < 0 && !err)
+		err = errno;
+	close(fd);
+	printf("fill bytes=%ld error=%s\n", written,
+	       err ? strerror(err) : "none");
+	return 0;
+}
+
+/* xattr-flood FILE N SIZE: N user.* xattrs of SIZE bytes each. */
+static int cmd_xattr_flood(int argc, char **argv)
+{
+	long n, size, ok = 0, failed = 0;
+	char name[64], *value;
+	int err = 0;
+
+	if (argc != 4 || helper_number(argv[2], &n) < 0 ||
+	    helper_number(argv[3], &size) < 0 || size < 0 || size > 65536)
+		return 2;
+	value = malloc((size_t)size + 1);
+	if (!value)
+		return helper_fail("malloc", NULL);
+	memset(value, 'x', (size_t)size);
+	for (long i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "user.flood%ld", i);
+		if (setxattr(argv[1], name, value, (size_t)size, 0) < 0)
+			failed++, err = errno;
+		else
+			ok++;
+	}
+	free(value);
+	printf("xattr-flood ok=%ld failed=%ld error=%s\n", ok, failed,
+	       err ? strerror(err) : "none");
+	return 0;
+}
+
+/*
+ * devmem-probe: can root here reach device registers at all? Tries
+ * /dev/mem (and a fresh node 1:1, in case the image lacks it), iopl(3)
+ * and ioperm on the UART, i8042 and PCI config ports. If a port opens,
+ * writes pseudo-random bytes to the UART's and the PCI config ports (not
+ * 0x64: its 0xfe resets the machine, which is a clean stop, not a test).
+ */
+static int cmd_devmem_probe(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		unsigned long from, num;
+	} ports[] = {{"uart", 0x3f8, 8}, {"i8042", 0x60, 5}, {"pci", 0xcf8, 8}};
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int fd, open_any = 0;
+
+	(void)argc;
+	(void)argv;
+	fd = open("/dev/mem", O_RDWR);
+	printf("dev-mem=%s\n", fd < 0 ? strerror(errno) : "open");
+	open_any |= fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	unlink("/tmp/.hostile-mem");
+	if (mknod("/tmp/.hostile-mem", S_IFCHR | 0600, makedev(1, 1)) < 0) {
+		printf("mknod-mem=%s\n", strerror(errno));
+	} else {
+		fd = open("/tmp/.hostile-mem", O_RDWR);
+		printf("mknod-mem=%s\n", fd < 0 ? strerror(errno) : "open");
+		open_any |= fd >= 0;
+		if (fd >= 0)
+			close(fd);
+		unlink("/tmp/.hostile-mem");
+	}
+	printf("iopl=%s\n", iopl(3) < 0 ? strerror(errno) : "granted");
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		if (ioperm(ports[i].from, ports[i].num, 1) < 0) {
+			printf("ioperm-%s=%s\n", ports[i].name,
+			       strerror(errno));
+			continue;
+		}
+		printf("ioperm-%s=granted\n", ports[i].name);
+		open_any = 1;
+		if (ports[i].from == 0x60)
+			continue;
+		for (int k = 0; k < 4096; k++) {
+			unsigned char b;
+
+			helper_fill(&seed, &b, 1);
+			outb(b,
+			     (unsigned short)(ports[i].from +
+					      (unsigned long)k % ports[i].num));
+		}
+	}
+	printf("devmem-reachable=%d\n", open_any);
+	return 0;
+}
+
+/*
+ * forkbomb MS: every process forks as fast as it can until MS have
+ * passed, then exits; the parent reaps what it can and reports. Bounded
+ * by the deadline each process checks, so it ends when it gets the CPU.
+ */
+static int cmd_forkbomb(int argc, char **argv)
+{
+	long ms, forks = 0, fails = 0;
+	double start = helper_now();
+	pid_t top = getpid();
+
+	if (argc != 2 || helper_number(argv[1], &ms) < 0)
+		return 2;
+	signal(SIGCHLD, SIG_IGN); /* nobody waits: the kernel reaps */
+	while (helper_elapsed(start) * 1000 < ms) {
+		pid_t p = fork();
+
+		if (p < 0)
+			fails++;
+		else if (p > 0)
+			forks++;
+	}
+	if (getpid() != top)
+		_exit(0);
+	helper_sleep_ms(500);
+	printf("forkbomb forks=%ld failed=%ld\n", forks, fails);
+	return 0;
+}
+
+/*
+ * memhog MB MS: allocates MB MiB and writes every page of it, again and
+ * again until MS have passed (once if MS is 0). More than the guest has
+ * ends in its OOM killer; less keeps the guest's RAM hot for a benchmark.
+ */
+static int cmd_memhog(int argc, char **argv)
+{
+	long mb, ms, page = sysconf(_SC_PAGESIZE), rounds = 0;
+	double start = helper_now();
+	char *p;
+
+	if (argc != 3 || helper_number(argv[1], &mb) < 0 ||
+	    helper_number(argv[2], &ms) < 0)
+		return 2;
+	p = mmap(NULL, (size_t)mb << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return helper_fail("mmap", argv[1]);
+	do {
+		for (long off = 0; off < mb << 20; off += page)
+			p[off] = (char)(rounds + off);
+		rounds++;
+	} while (helper_elapsed(start) * 1000 < ms);
+	printf("memhog mb=%ld rounds=%ld\n", mb, rounds);
+	return 0;
+}
+
+/* spin N MS: N processes busy for MS each (all vCPUs, for N >= vCPUs). */
+static int cmd_spin(int argc, char **argv)
+{
+	long n, ms;
+	double start = helper_now();
+	volatile unsigned long sink = 0;
+	bool child = false;
+
+	if (argc != 3 || helper_number(argv[1], &n) < 0 ||
+	    helper_number(argv[2], &ms) < 0)
+		return 2;
+	for (long i = 1; i < n && !child; i++)
+		child = fork() == 0;
+	while (helper_elapsed(start) * 1000 < ms)
+		for (int k = 0; k < 100000; k++)
+			sink += (unsigned long)k;
+	while (wait(NULL) > 0)
+		;
+	if (child)
+		_exit(0);
+	printf("spin procs=%ld done\n", n);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -973,6 +1377,19 @@ static const struct {
 	{"xattr-remove", cmd_xattr_remove, "xattr-remove FILE NAME"},
 	{"mmap-write", cmd_mmap_write,
 	 "mmap-write FILE OFFSET TEXT: write through MAP_SHARED, msync"},
+	{"vsock-flood", cmd_vsock_flood,
+	 "vsock-flood CID PORT COUNT close|abort|hold: connection flood"},
+	{"race-escape", cmd_race_escape,
+	 "race-escape DIR NAME SECRET MS: symlink/rename races vs opens"},
+	{"many-files", cmd_many_files, "many-files DIR N: N empty files"},
+	{"fill", cmd_fill, "fill FILE MB: write up to MB MiB, to ENOSPC"},
+	{"xattr-flood", cmd_xattr_flood,
+	 "xattr-flood FILE N SIZE: N user.* xattrs of SIZE bytes"},
+	{"devmem-probe", cmd_devmem_probe,
+	 "devmem-probe: /dev/mem, iopl, ioperm; random port writes if open"},
+	{"forkbomb", cmd_forkbomb, "forkbomb MS: fork without end for MS"},
+	{"memhog", cmd_memhog, "memhog MB MS: touch MB MiB for MS (0: once)"},
+	{"spin", cmd_spin, "spin N MS: N processes busy for MS"},
 };
 
 #define HELPER_COUNT (sizeof(helper_commands) / sizeof(helper_commands[0]))
