@@ -72,7 +72,7 @@ static int sandbox_rule_add(scmp_filter_ctx ctx,
 	if (rule->arg != SANDBOX_ARG_ANY)
 		cmp[n++] = rule->mask == ~0ull
 				   ? SCMP_CMP((unsigned int)rule->arg,
-					      SCMP_CMP_EQ, rule->value)
+					      SCMP_CMP_EQ, rule->value, 0)
 				   : SCMP_CMP((unsigned int)rule->arg,
 					      SCMP_CMP_MASKED_EQ, rule->mask,
 					      rule->value);
