@@ -42,18 +42,6 @@ static void api_get_info(struct api_server *s, struct api_client *c,
 			   *info = json_object_new_object(),
 			   *flags = json_object_new_object(),
 			   *insecure = json_object_new_array();
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} bits[] = {
-		{INSECURE_IMAGE, "image"},
-		{INSECURE_TLS, "tls"},
-		{INSECURE_HTTP, "http"},
-		{INSECURE_PUBKEY, "pubkey"},
-		{INSECURE_CAPABILITIES, "capabilities"},
-		{INSECURE_PATHS, "paths"},
-		{INSECURE_SECCOMP, "seccomp"},
-	};
 
 	if (*rest || req->nparams) {
 		json_object_put(o);
@@ -71,10 +59,11 @@ static void api_get_info(struct api_server *s, struct api_client *c,
 			       json_object_new_string(API_APPC_VERSION));
 	json_object_object_add(info, "api_version",
 			       json_object_new_string(API_VERSION));
-	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
-		if (s->g->insecure & bits[i].bit)
+	for (unsigned bit = 1; bit <= INSECURE_SECCOMP; bit <<= 1)
+		if (s->g->insecure & bit)
 			json_object_array_add(
-				insecure, json_object_new_string(bits[i].name));
+				insecure, json_object_new_string(
+						  insecure_option_name(bit)));
 	json_object_object_add(flags, "dir", json_object_new_string(s->dir));
 	json_object_object_add(
 		flags, "local_config_dir",

@@ -294,23 +294,12 @@ static void config_networks(const struct global_options *g,
 
 static struct json_object *config_insecure(unsigned bits)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} names[] = {
-		{"image", INSECURE_IMAGE},
-		{"tls", INSECURE_TLS},
-		{"http", INSECURE_HTTP},
-		{"pubkey", INSECURE_PUBKEY},
-		{"capabilities", INSECURE_CAPABILITIES},
-		{"paths", INSECURE_PATHS},
-		{"seccomp", INSECURE_SECCOMP},
-	};
 	struct json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (bits & names[i].bit)
-			json_object_array_add(a, config_str(names[i].name));
+	for (unsigned bit = 1; bit <= INSECURE_SECCOMP; bit <<= 1)
+		if (bits & bit)
+			json_object_array_add(
+				a, config_str(insecure_option_name(bit)));
 	return a;
 }
 

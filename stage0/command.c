@@ -85,6 +85,16 @@ static const struct {
 			INSECURE_PATHS | INSECURE_SECCOMP},
 };
 
+const char *insecure_option_name(unsigned bit)
+{
+	if (!bit || (bit & (bit - 1)))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(command_insecure_names); i++)
+		if (command_insecure_names[i].bits == bit)
+			return command_insecure_names[i].name;
+	return NULL;
+}
+
 int insecure_options_parse(const char *list, unsigned *out, struct error **err)
 {
 	unsigned bits = 0;

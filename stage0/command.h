@@ -50,6 +50,11 @@ const struct command *command_find(const char *name);
 /* Calls fn for every registered command, sorted by name. */
 void command_for_each(void (*fn)(const struct command *c, void *arg),
 		      void *arg);
+/*
+ * The rkt name of one --insecure-options bit (INSECURE_IMAGE: "image"), or
+ * NULL for anything but a single known bit. Bits go up to INSECURE_SECCOMP.
+ */
+const char *insecure_option_name(unsigned bit);
 /* Parses "image,http" etc. into insecure bits; -1 with *err on bad names. */
 int insecure_options_parse(const char *list, unsigned *out, struct error **err);
 
