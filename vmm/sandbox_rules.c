@@ -11,6 +11,7 @@
  */
 #include "vmm/sandbox_rules.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/if_tun.h>
@@ -18,26 +19,36 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#define ANY(name, k, why)                                              \
-	{                                                              \
-		name, 0, k, SANDBOX_ARG_ANY, 0, 0, NULL, why, 0, false \
+#define ANY(name, k, w)                                                       \
+	{                                                                     \
+		.syscall = name, .kinds = k, .arg = SANDBOX_ARG_ANY, .why = w \
 	}
-#define ARG_EQ(name, k, a, v, vname, why)                                 \
-	{                                                                 \
-		name, 0, k, a, ~0ull, (uint64_t)(v), vname, why, 0, false \
+#define ARG_EQ(name, k, a, v, vname, w)                               \
+	{                                                             \
+		.syscall = name, .kinds = k, .arg = a, .mask = ~0ull, \
+		.value = (uint64_t)(v), .value_name = vname, .why = w \
 	}
 /* (argument a & m) == 0: none of the bits m. */
-#define ARG_CLEAR(name, k, a, m, why)                                         \
+#define ARG_CLEAR(name, k, a, m, w)                                           \
 	{                                                                     \
-		name, 0, k, a, (uint64_t)(m), 0, "without " #m, why, 0, false \
+		.syscall = name, .kinds = k, .arg = a, .mask = (uint64_t)(m), \
+		.value = 0, .value_name = "without " #m, .why = w             \
 	}
 
 /* A path syscall of the device thread whose directory fds (bit n:
  * argument n) must be real fds, not AT_FDCWD. */
-#define AT(name, dirfd_args, why)                                         \
-	{                                                                 \
-		name, 0, D, SANDBOX_ARG_ANY, 0, 0, NULL, why, dirfd_args, \
-			false                                             \
+#define AT(name, dirfd_args, w)                                                \
+	{                                                                      \
+		.syscall = name, .kinds = D, .arg = SANDBOX_ARG_ANY, .why = w, \
+		.dirfds = dirfd_args                                           \
+	}
+/* Not allowed but answered: the syscall fails with err instead of
+ * killing the VMM, when the low 32 bits of argument a are v. */
+#define REFUSE(name, k, a, v, vname, err, w)                                  \
+	{                                                                     \
+		.syscall = name, .kinds = k, .arg = a, .mask = 0xffffffffull, \
+		.value = (uint32_t)(v), .value_name = vname, .why = w,        \
+		.refuse = err                                                 \
 	}
 #define A0 (1u << 0)
 #define A1 (1u << 1)
@@ -74,6 +85,16 @@ const struct sandbox_rule sandbox_rules[] = {
 	ANY("brk", AL, "malloc() from the main arena"),
 	ARG_EQ("madvise", AL, 2, MADV_DONTNEED, "MADV_DONTNEED",
 	       "free() trims an arena; glibc drops a finished thread's stack"),
+	/*
+	 * The first time free() shrinks a per-thread heap, on whichever
+	 * thread frees, glibc reads /proc/sys/vm/overcommit_memory (malloc's
+	 * check_may_shrink_heap()); refused, it takes the default and trims
+	 * with MADV_DONTNEED. Seen when the main thread freed 9p buffers at
+	 * exit. Paths by AT_FDCWD reach nothing useful after the pivot, but
+	 * nothing else here opens by them, so they fail instead of opening.
+	 */
+	REFUSE("openat", AL, 0, AT_FDCWD, "AT_FDCWD", EACCES,
+	       "glibc free(): /proc/sys/vm/overcommit_memory, read once"),
 
 	/* ---- the vCPU run loop (vcpu.c), on vCPU threads and vCPU 0/main */
 	IOCTL(R, KVM_RUN, "vcpu_run_loop(): run the guest"),
@@ -130,10 +151,12 @@ const struct sandbox_rule sandbox_rules[] = {
 	    "clocksource has none"),
 	/* 9p (vmm/p9/): every path is resolved beneath a share fd */
 	AT("openat", A0, "p9: \".\" of a directory fid, \"..\" in walks"),
-	{"openat", 0, D, SANDBOX_ARG_ANY, 0, 0, NULL,
-	 "p9_chmod_fd(): a regular file through /proc/self/fd, on kernels "
-	 "without fchmodat2 (before 6.6) only",
-	 0, true},
+	{.syscall = "openat",
+	 .kinds = D,
+	 .arg = SANDBOX_ARG_ANY,
+	 .why = "p9_chmod_fd(): a regular file through /proc/self/fd, on "
+		"kernels without fchmodat2 (before 6.6) only",
+	 .without_fchmodat2 = true},
 	AT("openat2", A0, "p9 walks, Tlopen, Tlcreate (RESOLVE_BENEATH)"),
 	AT("newfstatat", A0, "p9_fd_stat(), fstat() of fids"),
 	AT("statx", A0, "p9 Tgetattr"),
@@ -147,9 +170,12 @@ const struct sandbox_rule sandbox_rules[] = {
 	ANY("ftruncate", D, "p9 Tsetattr size"),
 	AT("fchownat", A0, "p9 Tsetattr uid/gid, new objects' owner"),
 	ANY("fchmod", D, "p9 Tsetattr mode (p9_chmod_fd() fallback)"),
-	{"fchmodat2", 452, D, SANDBOX_ARG_ANY, 0, 0, NULL,
-	 "p9_chmod_fd(): Tsetattr mode on an O_PATH fid (Linux 6.6+)", A0,
-	 false},
+	{.syscall = "fchmodat2",
+	 .nr = 452,
+	 .kinds = D,
+	 .arg = SANDBOX_ARG_ANY,
+	 .why = "p9_chmod_fd(): Tsetattr mode on an O_PATH fid (Linux 6.6+)",
+	 .dirfds = A0},
 	AT("utimensat", A0, "p9 Tsetattr times"),
 	AT("mkdirat", A0, "p9 Tmkdir"),
 	AT("mknodat", A0, "p9 Tmknod"),
@@ -207,7 +233,8 @@ size_t sandbox_rules_count(enum sandbox_thread kind)
 	size_t n = 0;
 
 	for (size_t i = 0; i < sandbox_nrules; i++)
-		if (sandbox_rules[i].kinds & (1u << kind))
+		if ((sandbox_rules[i].kinds & (1u << kind)) &&
+		    !sandbox_rules[i].refuse)
 			n++;
 	return n;
 }
@@ -219,10 +246,12 @@ size_t sandbox_syscalls_count(enum sandbox_thread kind)
 	for (size_t i = 0; i < sandbox_nrules; i++) {
 		bool seen = false;
 
-		if (!(sandbox_rules[i].kinds & (1u << kind)))
+		if (!(sandbox_rules[i].kinds & (1u << kind)) ||
+		    sandbox_rules[i].refuse)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = (sandbox_rules[j].kinds & (1u << kind)) &&
+			       !sandbox_rules[j].refuse &&
 			       !__builtin_strcmp(sandbox_rules[j].syscall,
 						 sandbox_rules[i].syscall);
 		if (!seen)

@@ -49,6 +49,13 @@ struct sandbox_rule {
 	unsigned int dirfds;
 	/* Only where the kernel lacks fchmodat2 (p9_chmod_fd()'s /proc). */
 	bool without_fchmodat2;
+	/*
+	 * Nonzero: not an allowance but an answer. The call fails with this
+	 * errno (in both modes) instead of killing the VMM; for what libc
+	 * does on its own and copes with failing. Skipped on a kind where an
+	 * all-argument rule allows the syscall.
+	 */
+	int refuse;
 };
 
 extern const struct sandbox_rule sandbox_rules[];

@@ -81,7 +81,43 @@ static int sandbox_rule_add(scmp_filter_ctx ctx,
 		if (rule->dirfds & (1u << a))
 			cmp[n++] = SCMP_CMP(a, SCMP_CMP_MASKED_EQ,
 					    0x80000000ull, 0);
-	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
+	return seccomp_rule_add_array(
+		ctx,
+		rule->refuse ? SCMP_ACT_ERRNO((uint32_t)rule->refuse)
+			     : SCMP_ACT_ALLOW,
+		nr, n, cmp);
+}
+
+/* Whether the rule applies to kind on this kernel. */
+static bool sandbox_rule_active(const struct sandbox_rule *rule,
+				enum sandbox_thread kind)
+{
+	return (rule->kinds & (1u << kind)) &&
+	       !(rule->without_fchmodat2 && !sandbox_lacks_fchmodat2());
+}
+
+/* A refusal gives way where kind may make the call with any argument. */
+static bool sandbox_rule_shadowed(const struct sandbox_rule *rule,
+				  enum sandbox_thread kind)
+{
+	if (!rule->refuse)
+		return false;
+	for (size_t i = 0; i < sandbox_nrules; i++) {
+		const struct sandbox_rule *o = &sandbox_rules[i];
+
+		if (o != rule && !o->refuse && o->arg == SANDBOX_ARG_ANY &&
+		    !o->dirfds && !strcmp(o->syscall, rule->syscall) &&
+		    sandbox_rule_active(o, kind))
+			return true;
+	}
+	return false;
+}
+
+bool sandbox_rule_applies(const struct sandbox_rule *rule,
+			  enum sandbox_thread kind)
+{
+	return sandbox_rule_active(rule, kind) &&
+	       !sandbox_rule_shadowed(rule, kind);
 }
 
 int sandbox_seccomp_ctx(enum sandbox_thread kind, bool trace, void **out)
@@ -103,8 +139,7 @@ int sandbox_seccomp_ctx(enum sandbox_thread kind, bool trace, void **out)
 		const struct sandbox_rule *rule = &sandbox_rules[i];
 		int nr = sandbox_rule_nr(rule);
 
-		if (!(rule->kinds & (1u << kind)) ||
-		    (rule->without_fchmodat2 && !sandbox_lacks_fchmodat2()))
+		if (!sandbox_rule_applies(rule, kind))
 			continue;
 		if (nr == __NR_SCMP_ERROR) {
 			log_error("sandbox: libseccomp does not know %s",
@@ -305,13 +340,13 @@ void sandbox_print_rules(void)
 		for (size_t i = 0; i < sandbox_nrules; i++) {
 			const struct sandbox_rule *r = &sandbox_rules[i];
 
-			if (!(r->kinds & (1u << k)) ||
-			    (r->without_fchmodat2 &&
-			     !sandbox_lacks_fchmodat2()))
+			if (!sandbox_rule_applies(r, (enum sandbox_thread)k))
 				continue;
-			printf("%s %s%s%s\n",
+			printf("%s %s%s%s%s%s\n",
 			       sandbox_thread_name((enum sandbox_thread)k),
 			       r->syscall, r->value_name ? " " : "",
-			       r->value_name ? r->value_name : "");
+			       r->value_name ? r->value_name : "",
+			       r->refuse ? " -> " : "",
+			       r->refuse ? strerrorname_np(r->refuse) : "");
 		}
 }

@@ -14,6 +14,9 @@
 bool sandbox_lacks_fchmodat2(void);
 /* The syscall number of a rule on this architecture (< 0: unknown). */
 int sandbox_rule_nr(const struct sandbox_rule *rule);
+/* Whether a rule goes into kind's filter on this kernel. */
+bool sandbox_rule_applies(const struct sandbox_rule *rule,
+			  enum sandbox_thread kind);
 /*
  * A libseccomp context (scmp_filter_ctx) holding kind's allow-list: any
  * other syscall kills the process, or with trace traps (SIGSYS). Returns 0
