@@ -14,7 +14,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -643,6 +645,24 @@ static int helper_connect(const char *addr)
 			goto fail;
 		return fd;
 	}
+	if (!strncmp(addr, "tcp:", 4)) {
+		struct sockaddr_in sa = {.sin_family = AF_INET};
+		unsigned int port;
+
+		snprintf(buf, sizeof(buf), "%s", addr + 4);
+		if (!strchr(buf, ':') ||
+		    sscanf(strchr(buf, ':') + 1, "%u", &port) != 1 ||
+		    port > 65535)
+			goto bad;
+		*strchr(buf, ':') = '\0';
+		if (inet_pton(AF_INET, buf, &sa.sin_addr) != 1)
+			goto bad;
+		sa.sin_port = htons((uint16_t)port);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			goto fail;
+		return fd;
+	}
 	if (!strncmp(addr, "unix:", 5) || !strncmp(addr, "hybrid:", 7)) {
 		bool hybrid = addr[0] == 'h';
 		struct sockaddr_un sa;
@@ -757,6 +777,39 @@ static int cmd_bench_send(int argc, char **argv)
 	printf("send_bytes=%ld send_seconds=%.6f acked=%ld\n", sent, t1 - t0,
 	       acked);
 	return acked == sent ? 0 : 1;
+}
+
+/*
+ * send-file ADDR FILE: FILE's bytes to ADDR in 64 KiB writes, then a
+ * half close and a wait for the peer's close. Big writes let the guest's
+ * TCP build GSO frames even when it is slow; busybox nc writes 1 KiB at
+ * a time, and each then left alone, in one frame, on a loaded host.
+ */
+static int cmd_send_file(int argc, char **argv)
+{
+	static unsigned char buf[65536];
+	ssize_t n;
+	int in, fd;
+
+	if (argc != 3)
+		return 2;
+	in = open(argv[2], O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return helper_fail("open", argv[2]);
+	fd = helper_connect(argv[1]);
+	if (fd < 0)
+		return helper_fail("connect", argv[1]);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (helper_write_all(fd, buf, (size_t)n) < 0)
+			return helper_fail("send", argv[1]);
+	if (n < 0)
+		return helper_fail("read", argv[2]);
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	close(in);
+	return 0;
 }
 
 /* vsock-bench-recv LISTEN: one connection, read to its end, answer
@@ -1363,6 +1416,8 @@ static const struct {
 	 "vsock-send CID PORT CONNS BYTES: concurrent checked echo exchanges"},
 	{"vsock-bench-send", cmd_bench_send,
 	 "vsock-bench-send ADDR BYTES: timed bulk send, acked by the receiver"},
+	{"send-file", cmd_send_file,
+	 "send-file ADDR FILE: FILE to ADDR (tcp:IP:PORT too), 64 KiB writes"},
 	{"vsock-bench-recv", cmd_bench_recv,
 	 "vsock-bench-recv LISTEN: timed bulk receive of one connection"},
 	{"vsock-bench-echo", cmd_bench_echo,

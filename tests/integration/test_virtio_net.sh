@@ -59,7 +59,7 @@ echo "guest-mac=\$(cat /sys/class/net/eth0/address)"
 if ping -c 3 -W 10 $host_ip >/tmp/ping 2>&1; then echo ping=ok; else echo ping=failed; cat /tmp/ping; fi
 dd if=/dev/urandom of=/tmp/out bs=65536 count=$((bytes / 65536)) 2>/dev/null
 echo "sent-sum=\$(sha256sum /tmp/out | cut -d' ' -f1)"
-nc $host_ip 5001 </tmp/out && echo send=done
+guest-helper send-file tcp:$host_ip:5001 /tmp/out && echo send=done
 nc -l -p 5002 </dev/null >/tmp/in && echo recv=done
 echo "recv-sum=\$(sha256sum /tmp/in | cut -d' ' -f1) size=\$(wc -c </tmp/in)"
 EOF
