@@ -58,6 +58,11 @@ void api_pod_filter_free(struct api_pod_filter *f)
 	api_strings_free(&f->images);
 	api_strings_free(&f->networks);
 	api_kvs_free(&f->annotations);
+	if (f->or) {
+		api_pod_filter_free(f->or);
+		free(f->or);
+	}
+	memset(f, 0, sizeof(*f));
 }
 
 void api_image_filter_free(struct api_image_filter *f)
@@ -68,6 +73,10 @@ void api_image_filter_free(struct api_image_filter *f)
 	api_strings_free(&f->keywords);
 	api_kvs_free(&f->labels);
 	api_kvs_free(&f->annotations);
+	if (f->or) {
+		api_image_filter_free(f->or);
+		free(f->or);
+	}
 	memset(f, 0, sizeof(*f));
 }
 
@@ -147,17 +156,45 @@ static bool api_also(const char *const *also, const char *name)
 	return false;
 }
 
+/*
+ * Parameter i is `or`: checks it and says whether a new alternative is
+ * due. used: the current one has a field; *alts counts alternatives.
+ */
+static int api_or(const struct api_request *req, size_t i, bool used,
+		  size_t *alts, struct error **err)
+{
+	if (req->params[i].value[0])
+		return error_set(err, 400, "or=%s: `or` takes no value",
+				 req->params[i].value);
+	if (!used)
+		return error_set(err, 400,
+				 "or: an empty filter before it (nothing "
+				 "to combine)");
+	if (++*alts >= API_FILTER_ALTERNATIVES_MAX)
+		return error_set(err, 400, "more than %d filters ORed",
+				 API_FILTER_ALTERNATIVES_MAX);
+	return 0;
+}
+
 int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 			 struct api_pod_filter *f, struct error **err)
 {
-	size_t count = 0;
+	struct api_pod_filter *head = f;
+	size_t count = 0, alts = 0, before = 0;
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < req->nparams && r == 0; i++) {
 		const char *n = req->params[i].name, *v = req->params[i].value;
 
-		if (!strcmp(n, "id"))
+		if (!strcmp(n, "or")) {
+			r = api_or(req, i, count > before, &alts, err);
+			if (r == 0 && !(f->or = calloc(1, sizeof(*f->or))))
+				r = error_set(err, 500, "out of memory");
+			if (r == 0)
+				f = f->or ;
+			before = count;
+		} else if (!strcmp(n, "id"))
 			r = api_strings_add(&f->ids, n, v, &count, err);
 		else if (!strcmp(n, "state"))
 			r = api_strings_add(&f->states, n, v, &count, err);
@@ -172,15 +209,19 @@ int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 		else if (!api_also(also, n))
 			r = error_set(err, 400, "unknown parameter \"%s\"", n);
 	}
-	for (size_t i = 0; r == 0 && i < f->states.n; i++)
-		if (!api_pod_state_valid(f->states.v[i]))
-			r = error_set(err, 400,
-				      "state=%s: want embryo, preparing, "
-				      "prepared, running, exited, "
-				      "exited-garbage or garbage",
-				      f->states.v[i]);
+	if (r == 0 && alts && count == before)
+		r = error_set(err, 400, "or: an empty filter after it");
+	for (f = head; r == 0 && f; f = f->or)
+		for (size_t i = 0; r == 0 && i < f->states.n; i++)
+			if (!api_pod_state_valid(f->states.v[i]))
+				r = error_set(err, 400,
+					      "state=%s: want embryo, "
+					      "preparing, prepared, running, "
+					      "exited, exited-garbage or "
+					      "garbage",
+					      f->states.v[i]);
 	if (r < 0)
-		api_pod_filter_free(f);
+		api_pod_filter_free(head);
 	return r;
 }
 
@@ -191,22 +232,32 @@ int api_image_filter_parse(const struct api_request *req,
 	static const char *const times[] = {"imported_after", "imported_before",
 					    "last_used_after",
 					    "last_used_before"};
-	int64_t *slots[] = {&f->imported_after, &f->imported_before,
-			    &f->last_used_after, &f->last_used_before};
-	size_t count = 0;
+	struct api_image_filter *head = f;
+	size_t count = 0, alts = 0, before = 0;
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < req->nparams && r == 0; i++) {
 		const char *n = req->params[i].name, *v = req->params[i].value;
+		int64_t *slots[] = {&f->imported_after, &f->imported_before,
+				    &f->last_used_after, &f->last_used_before};
 		size_t t;
 
 		for (t = 0; t < ARRAY_SIZE(times); t++)
 			if (!strcmp(n, times[t]))
 				break;
-		if (t < ARRAY_SIZE(times))
+		if (!strcmp(n, "or")) {
+			r = api_or(req, i, count > before, &alts, err);
+			if (r == 0 && !(f->or = calloc(1, sizeof(*f->or))))
+				r = error_set(err, 500, "out of memory");
+			if (r == 0)
+				f = f->or ;
+			before = count;
+		} else if (t < ARRAY_SIZE(times)) {
+			/* a time is a value too: `or` needs one each side */
 			r = api_time_param(n, v, slots[t], err);
-		else if (!strcmp(n, "id"))
+			count++;
+		} else if (!strcmp(n, "id"))
 			r = api_strings_add(&f->ids, n, v, &count, err);
 		else if (!strcmp(n, "prefix"))
 			r = api_strings_add(&f->prefixes, n, v, &count, err);
@@ -221,8 +272,10 @@ int api_image_filter_parse(const struct api_request *req,
 		else if (!api_also(also, n))
 			r = error_set(err, 400, "unknown parameter \"%s\"", n);
 	}
+	if (r == 0 && alts && count == before)
+		r = error_set(err, 400, "or: an empty filter after it");
 	if (r < 0)
-		api_image_filter_free(f);
+		api_image_filter_free(head);
 	return r;
 }
 
@@ -279,12 +332,16 @@ static bool api_all_kv(const struct api_kvs *want, const struct api_kv *have,
 bool api_pod_filter_match(const struct api_pod_filter *f,
 			  const struct api_pod_facts *p)
 {
-	return api_any(&f->ids, p->uuid, true) &&
-	       api_any(&f->states, p->state, false) &&
-	       api_all(&f->apps, p->apps, p->napps, false) &&
-	       api_all(&f->images, p->images, p->nimages, true) &&
-	       api_all(&f->networks, p->networks, p->nnetworks, false) &&
-	       api_all_kv(&f->annotations, p->annotations, p->nannotations);
+	for (; f; f = f->or)
+		if (api_any(&f->ids, p->uuid, true) &&
+		    api_any(&f->states, p->state, false) &&
+		    api_all(&f->apps, p->apps, p->napps, false) &&
+		    api_all(&f->images, p->images, p->nimages, true) &&
+		    api_all(&f->networks, p->networks, p->nnetworks, false) &&
+		    api_all_kv(&f->annotations, p->annotations,
+			       p->nannotations))
+			return true;
+	return false;
 }
 
 static bool api_image_names(const struct api_image_filter *f, const char *name)
@@ -313,8 +370,8 @@ static bool api_image_names(const struct api_image_filter *f, const char *name)
 	return true;
 }
 
-bool api_image_filter_match(const struct api_image_filter *f,
-			    const struct api_image_facts *i)
+static bool api_image_filter_match_one(const struct api_image_filter *f,
+				       const struct api_image_facts *i)
 {
 	if (!api_any(&f->ids, i->id, true) || !api_image_names(f, i->name))
 		return false;
@@ -325,4 +382,13 @@ bool api_image_filter_match(const struct api_image_filter *f,
 		return false;
 	return api_all_kv(&f->labels, i->labels, i->nlabels) &&
 	       api_all_kv(&f->annotations, i->annotations, i->nannotations);
+}
+
+bool api_image_filter_match(const struct api_image_filter *f,
+			    const struct api_image_facts *i)
+{
+	for (; f; f = f->or)
+		if (api_image_filter_match_one(f, i))
+			return true;
+	return false;
 }

@@ -11,6 +11,10 @@
  * state=exited) or one with comma-separated values (state=running,exited);
  * labels and annotations are NAME=VALUE, repeated only (values may hold
  * commas).
+ *
+ * Several filters combine by OR, as rkt's repeated `filters`: a
+ * parameter `or` (no value) ends one and starts the next
+ * (state=running&or&app=web: running pods, and pods with an app "web").
  */
 #ifndef COCOON_STAGE0_API_FILTER_H
 #define COCOON_STAGE0_API_FILTER_H
@@ -22,8 +26,10 @@
 #include "common/error.h"
 #include "stage0/api_http.h"
 
-/* At most this many values in all of one filter's fields. */
+/* At most this many values in all of a request's filters' fields. */
 #define API_FILTER_VALUES_MAX 64
+/* At most this many filters ORed in one request. */
+#define API_FILTER_ALTERNATIVES_MAX 16
 
 struct api_strings {
 	char **v;
@@ -47,6 +53,7 @@ struct api_pod_filter {
 	struct api_strings images;   /* image IDs or ID prefixes: all */
 	struct api_strings networks; /* network names: all */
 	struct api_kvs annotations;  /* pod manifest annotations: all */
+	struct api_pod_filter * or ; /* the next alternative, or NULL */
 };
 
 /* What a pod offers to a filter (borrowed strings). */
@@ -73,6 +80,7 @@ struct api_image_filter {
 	/* seconds since the epoch; 0: not set. after: >, before: < */
 	int64_t imported_after, imported_before;
 	int64_t last_used_after, last_used_before;
+	struct api_image_filter * or ; /* the next alternative, or NULL */
 };
 
 struct api_image_facts {
@@ -101,17 +109,20 @@ bool api_pod_state_valid(const char *state);
  * annotation (ListPods) or id, prefix, base_name, keyword, label,
  * annotation, imported_after, imported_before, last_used_after,
  * last_used_before (ListImages). Other parameters named in `also` are
- * allowed and skipped; an unknown one is an error (code 400), as is a
- * bad value.
+ * allowed and skipped, anywhere; `or` starts the next filter (an empty
+ * one on either side of it is an error). An unknown parameter is an error
+ * (code 400), as is a bad value.
  */
 int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 			 struct api_pod_filter *f, struct error **err);
 int api_image_filter_parse(const struct api_request *req,
 			   const char *const *also, struct api_image_filter *f,
 			   struct error **err);
+/* Frees f's fields and its alternatives (f itself is the caller's). */
 void api_pod_filter_free(struct api_pod_filter *f);
 void api_image_filter_free(struct api_image_filter *f);
 
+/* True when f or one of its alternatives matches. */
 bool api_pod_filter_match(const struct api_pod_filter *f,
 			  const struct api_pod_facts *p);
 bool api_image_filter_match(const struct api_image_filter *f,

@@ -107,6 +107,11 @@ check "app=other&app=pod-busybox (all apps)" \
 check "id prefix" "$(get "/v1alpha/pods?id=${uuid1:0:8}" | jq -r '.pods[0].id')" "$uuid1"
 check "id=a,b (any)" "$(n "/v1alpha/pods?id=$uuid1,$uuid2" .pods)" 2
 check "AND across fields" "$(n "/v1alpha/pods?id=$uuid1&app=other" .pods)" 0
+check "filters ORed" "$(n "/v1alpha/pods?id=$uuid1&app=other&or&app=other" .pods)" 1
+check "filters ORed, both sides" \
+	"$(n "/v1alpha/pods?id=$uuid1&or&id=$uuid2&detail=false" .pods)" 2
+get '/v1alpha/pods?app=other&or' >/dev/null
+check "an empty filter after or: 400" "$(code)" 400
 imgid=$(c image list --format=json | jq -r '.[0].id')
 check "image filter" "$(n "/v1alpha/pods?image=$imgid" .pods)" 2
 check "network filter" "$(n '/v1alpha/pods?network=nosuchnet' .pods)" 0
@@ -135,6 +140,7 @@ check "prefix=example.com" "$(n '/v1alpha/images?prefix=example.com' .images)" 1
 check "prefix=example.org" "$(n '/v1alpha/images?prefix=example.org' .images)" 0
 check "base_name=pod-busybox" "$(n '/v1alpha/images?base_name=pod-busybox' .images)" 1
 check "base_name=busybox" "$(n '/v1alpha/images?base_name=busybox' .images)" 0
+check "image filters ORed" "$(n '/v1alpha/images?base_name=busybox&or&keyword=busy' .images)" 1
 check "keyword=busy" "$(n '/v1alpha/images?keyword=busy' .images)" 1
 check "label=version=1.0" "$(n '/v1alpha/images?label=version=1.0' .images)" 1
 check "label=version=2.0" "$(n '/v1alpha/images?label=version=2.0' .images)" 0

@@ -3,7 +3,8 @@
  * ListPods', ListImages' and ListenEvents' filters: query parameters to
  * filters (and the refusals), and rkt's semantics: AND across fields;
  * any of ids, states, prefixes, base names, keywords; all of app names,
- * image IDs, networks, labels, annotations.
+ * image IDs, networks, labels, annotations; several filters ORed with
+ * `or`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,6 +126,44 @@ static void test_pod_filter_errors(void **state)
 	assert_int_equal(pod_filter(query, &f), 400);
 }
 
+/* Filters separated by `or`: any one of them matching is enough. */
+static void test_pod_filter_or(void **state)
+{
+	struct api_pod_filter f;
+	char query[1024];
+	size_t n = 0;
+
+	(void)state;
+	assert_true(pod_matches("app=cache&or&app=web"));
+	assert_true(pod_matches("app=web&or&app=cache"));
+	assert_false(pod_matches("app=cache&or&state=running"));
+	assert_true(pod_matches("state=running&or&id=5bc0&app=db"));
+	/* AND still holds within each alternative */
+	assert_false(pod_matches("id=5bc0&app=cache&or&id=ffff&app=web"));
+	assert_true(
+		pod_matches("id=ffff&or&state=exited&or&annotation=team=blue"));
+	/* detail may sit anywhere */
+	assert_true(pod_matches("app=cache&detail=true&or&app=db"));
+	/* no empty alternative, no value, not too many */
+	assert_int_equal(pod_filter("or&app=web", &f), 400);
+	assert_int_equal(pod_filter("app=web&or", &f), 400);
+	assert_int_equal(pod_filter("app=web&or&or&app=db", &f), 400);
+	assert_int_equal(pod_filter("app=web&or&detail=true", &f), 400);
+	assert_int_equal(pod_filter("app=web&or=1&app=db", &f), 400);
+	assert_int_equal(pod_filter("app=web&or&state=sleeping", &f), 400);
+	for (int i = 0; i <= API_FILTER_ALTERNATIVES_MAX; i++)
+		n += (size_t)snprintf(query + n, sizeof(query) - n, "%sapp=a%d",
+				      i ? "&or&" : "", i);
+	assert_int_equal(pod_filter(query, &f), 400);
+	/* one alternative fewer is fine */
+	n = 0;
+	for (int i = 0; i < API_FILTER_ALTERNATIVES_MAX; i++)
+		n += (size_t)snprintf(query + n, sizeof(query) - n, "%sapp=a%d",
+				      i ? "&or&" : "", i);
+	assert_int_equal(pod_filter(query, &f), 0);
+	api_pod_filter_free(&f);
+}
+
 static const struct api_kv image_labels[] = {{"version", "1.0"},
 					     {"arch", "amd64"}};
 static const struct api_kv image_annotations[] = {{"authors", "x"}};
@@ -212,6 +251,24 @@ static bool event_matches(const char *query, struct json_object *ev)
 	return m;
 }
 
+static void test_image_filter_or(void **state)
+{
+	bool m;
+
+	(void)state;
+	assert_true(image_matches("keyword=nginx&or&base_name=pod-busybox"));
+	assert_false(image_matches("keyword=nginx&or&base_name=busybox"));
+	/* times count as fields of their alternative */
+	assert_true(
+		image_matches("imported_after=5000&or&imported_before=1001"));
+	assert_false(
+		image_matches("imported_after=5000&or&last_used_after=2000"));
+	assert_true(image_matches("label=arch=arm64&or&label=arch=amd64"));
+	assert_int_equal(image_filter("or&id=sha512", &m), 400);
+	assert_int_equal(image_filter("id=sha512&or", &m), 400);
+	assert_int_equal(image_filter("id=x&or&imported_after=x", &m), 400);
+}
+
 static void test_event_filter(void **state)
 {
 	struct json_object *ev = api_event_new(
@@ -246,7 +303,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pod_filter),
 		cmocka_unit_test(test_pod_filter_errors),
+		cmocka_unit_test(test_pod_filter_or),
 		cmocka_unit_test(test_image_filter),
+		cmocka_unit_test(test_image_filter_or),
 		cmocka_unit_test(test_event_filter),
 	};
 
