@@ -4,11 +4,13 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
 int guest_mem_init(struct guest_mem *mem, uint64_t size)
 {
+	size_t head;
 	void *p;
 
 	memset(mem, 0, sizeof(*mem));
@@ -21,7 +23,7 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 	 * MAP_NORESERVE and no MAP_POPULATE: the guest pays for the pages it
 	 * touches, and an idle pod stays small.
 	 */
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, size + GUEST_MEM_ALIGN, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
@@ -30,12 +32,27 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 			  (unsigned long long)(size >> 20), strerror(e));
 		return -e;
 	}
+	/* Keep the aligned size bytes of the mapping, unmap the rest. */
+	head = (GUEST_MEM_ALIGN - (uintptr_t)p % GUEST_MEM_ALIGN) %
+	       GUEST_MEM_ALIGN;
+	if (head)
+		munmap(p, head);
+	if (GUEST_MEM_ALIGN - head)
+		munmap((uint8_t *)p + head + size, GUEST_MEM_ALIGN - head);
+	p = (uint8_t *)p + head;
 	madvise(p, size, MADV_DONTDUMP);
 	mem->host = p;
 	mem->size = size;
 	mem->low_size =
 		size < GUEST_MMIO_HOLE_START ? size : GUEST_MMIO_HOLE_START;
 	return 0;
+}
+
+int guest_mem_advise_huge(struct guest_mem *mem)
+{
+	if (!mem->host)
+		return -EINVAL;
+	return madvise(mem->host, mem->size, MADV_HUGEPAGE) < 0 ? -errno : 0;
 }
 
 void guest_mem_free(struct guest_mem *mem)

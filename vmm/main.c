@@ -217,6 +217,7 @@ int main(int argc, char *argv[])
 	cfg.mem_size = (uint64_t)opts.mem_mib << 20;
 	cfg.cpus = opts.cpus;
 	cfg.allow_pvm = opts.allow_pvm;
+	cfg.no_thp = opts.no_thp;
 	if (opts.flat) {
 		cfg.mode = VM_BOOT_FLAT_REAL;
 		cfg.flat_path = opts.flat;

@@ -69,6 +69,10 @@ void options_usage(const char *progname)
 	       "unicast;\n"
 	       "                  default 02:... from the tap name and "
 	       "network namespace\n"
+	       "  --no-thp        no transparent huge pages for guest RAM "
+	       "(by default\n"
+	       "                  asked for: faster, RAM touched in 2 MiB "
+	       "pieces)\n"
 	       "  --no-sandbox    do not confine the VMM (namespaces, "
 	       "capabilities,\n"
 	       "                  seccomp): for debugging only\n"
@@ -148,6 +152,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_SANDBOX_TRACE,
 	OPT_SANDBOX_RULES,
+	OPT_NO_THP,
 };
 
 static const struct option long_options[] = {
@@ -168,6 +173,7 @@ static const struct option long_options[] = {
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 	{"sandbox-trace", no_argument, NULL, OPT_SANDBOX_TRACE},
 	{"sandbox-rules", no_argument, NULL, OPT_SANDBOX_RULES},
+	{"no-thp", no_argument, NULL, OPT_NO_THP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -475,6 +481,9 @@ int options_parse(int argc, char *const argv[], struct options *opts)
 			break;
 		case OPT_SANDBOX_TRACE:
 			opts->sandbox_trace = true;
+			break;
+		case OPT_NO_THP:
+			opts->no_thp = true;
 			break;
 		case OPT_SANDBOX_RULES:
 			opts->sandbox_rules = true;

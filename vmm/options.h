@@ -43,6 +43,7 @@ struct options {
 	uint32_t mem_mib;
 	uint32_t cpus;
 	bool allow_pvm;
+	bool no_thp; /* --no-thp */
 	bool verbose;
 	bool help;
 	bool rng; /* --rng: virtio-rng */

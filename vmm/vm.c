@@ -198,6 +198,10 @@ static int vm_setup_memory(struct vm *vm)
 	r = guest_mem_init(&vm->mem, vm->cfg.mem_size);
 	if (r < 0)
 		return r;
+	/* Not fatal: the guest runs on small pages, only slower. */
+	if (!vm->cfg.no_thp && (r = guest_mem_advise_huge(&vm->mem)) < 0)
+		log_debug("guest memory: no transparent huge pages: %s",
+			  strerror(-r));
 	n = guest_mem_regions(&vm->mem, regions);
 	for (unsigned int i = 0; i < n; i++) {
 		struct kvm_userspace_memory_region slot = {

@@ -65,6 +65,7 @@ struct vm_config {
 	size_t flat_size;
 	int console_fd; /* COM1 output */
 	bool allow_pvm;
+	bool no_thp;		       /* no MADV_HUGEPAGE on guest RAM */
 	bool rng;		       /* virtio-rng */
 	const struct vm_share *shares; /* virtio-9p, one device each */
 	unsigned int nshares;

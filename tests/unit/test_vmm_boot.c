@@ -8,6 +8,8 @@
 #include "vmm/guest_mem.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static void test_e820_small(void **state)
@@ -79,6 +81,60 @@ static void test_guest_mem_bounds(void **state)
 	assert_int_equal(r[0].size, 4ull << 20);
 	guest_mem_free(&mem);
 	assert_int_equal(guest_mem_init(&mem, 0), -EINVAL);
+}
+
+/* The VmFlags line of the mapping that holds addr, from smaps. */
+static bool smaps_flags(const void *addr, char *flags, size_t size)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	bool in = false, found = false;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && !found) {
+		unsigned long lo, hi;
+
+		/* a mapping's first line; the others are "Name: value" */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, size, "%.200s", line + 8);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* RAM sits 2 MiB-aligned on the host (KVM's huge mappings need guest and
+ * host addresses congruent mod 2 MiB), whatever its size, and takes the
+ * huge page advice where the host kernel has THP. */
+static void test_guest_mem_aligned(void **state)
+{
+	static const uint64_t sizes[] = {4ull << 20, (3ull << 20) + 4096,
+					 128ull << 20};
+	char flags[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct guest_mem mem;
+		int r;
+
+		assert_int_equal(guest_mem_init(&mem, sizes[i]), 0);
+		assert_int_equal((uintptr_t)mem.host % GUEST_MEM_ALIGN, 0);
+		mem.host[0] = 1;
+		mem.host[sizes[i] - 1] = 2;
+		r = guest_mem_advise_huge(&mem);
+		assert_true(r == 0 || r == -EINVAL);
+		if (r == 0) {
+			assert_true(
+				smaps_flags(mem.host, flags, sizeof(flags)));
+			if (!strstr(flags, " hg"))
+				fail_msg("no hg in VmFlags:%s", flags);
+		}
+		assert_int_equal(mem.host[sizes[i] - 1], 2);
+		guest_mem_free(&mem);
+	}
 }
 
 static void test_cmdline_default(void **state)
@@ -196,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_e820_small),
 		cmocka_unit_test(test_e820_high),
 		cmocka_unit_test(test_guest_mem_bounds),
+		cmocka_unit_test(test_guest_mem_aligned),
 		cmocka_unit_test(test_cmdline_default),
 		cmocka_unit_test(test_cmdline_user),
 		cmocka_unit_test(test_cmdline_too_long),
