@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* ListenEvents: pod and image events from snapshots; see api_events.h. */
 #include "stage0/api_events.h"
+#include "stage0/api_pods.h"
 #include "stage0/pod.h"
 #include "stage0/pod_status.h"
 #include "images/store_ro.h"
@@ -32,10 +33,15 @@ enum api_phase {
 	PHASE_GARBAGE,	/* exited-garbage/, garbage/ */
 };
 
+/* Apps whose starts and exits are told (stage0.json's first ones). */
+#define API_APPS_TRACKED 64
+
 struct api_snap_pod {
 	char uuid[POD_UUID_LEN + 1];
 	enum api_phase phase;
 	enum pod_state state;
+	/* in run/: bit i, app i started / exited (state.json) */
+	uint64_t app_started, app_exited;
 };
 
 /* An image is the same one while its ID and import time are: removed
@@ -99,6 +105,35 @@ static void api_events_watch(struct api_events *e)
 	}
 }
 
+/* Reads p's apps from its files; st is filled (free it) even on error. */
+static void api_pod_status(const char *dir, const char *uuid,
+			   struct pod_status *st)
+{
+	cleanup_pod struct pod *pod = NULL;
+	struct error *err = NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (pod_open(dir, uuid, &pod, &err) == 0)
+		api_pod_status_read(pod, st, &err);
+	error_free(&err);
+}
+
+/* The app bits of a pod in run/ (the supervisor records starts and exits
+ * in state.json as the guest reports them). */
+static void api_snap_apps(const char *dir, struct api_snap_pod *p)
+{
+	struct pod_status st;
+
+	api_pod_status(dir, p->uuid, &st);
+	for (size_t i = 0; i < st.napps && i < API_APPS_TRACKED; i++) {
+		if (st.apps[i].started || st.apps[i].has_status)
+			p->app_started |= 1ull << i;
+		if (st.apps[i].has_status)
+			p->app_exited |= 1ull << i;
+	}
+	pod_status_free(&st);
+}
+
 static int api_snap_pod_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct api_snap_pod *)a)->uuid,
@@ -154,6 +189,8 @@ static int api_snap_pods(const char *dir, struct api_snap_pod **out,
 			pods[n].uuid[POD_UUID_LEN] = '\0';
 			pods[n].state = s;
 			pods[n].phase = api_phase_of(s, fd);
+			if (s == POD_RUN)
+				api_snap_apps(dir, &pods[n]);
 			n++;
 		}
 		closedir(d);
@@ -310,16 +347,68 @@ static void api_emit_pod(struct api_events *e, const struct api_snap_pod *p,
 		emit(ev, arg);
 }
 
-/* The events that take a pod from phase old (-1: new) to p's. */
-static void api_pod_events(struct api_events *e, int old,
+/*
+ * app-started and app-exited for the apps whose bits are in started and
+ * exited: "from" is the app, data has the pod's state and, on exit, the
+ * app's "status" (0-255, -1 for a signal), "signal" and "oom".
+ */
+static void api_app_events(struct api_events *e, const struct api_snap_pod *p,
+			   uint64_t started, uint64_t exited,
+			   void (*emit)(struct json_object *, void *),
+			   void *arg)
+{
+	struct pod_status st;
+
+	if (!started && !exited)
+		return;
+	api_pod_status(e->dir, p->uuid, &st);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < st.napps && i < API_APPS_TRACKED; i++) {
+			const struct pod_app_status *a = &st.apps[i];
+			struct json_object *ev, *data;
+
+			if (!((pass ? exited : started) & (1ull << i)))
+				continue;
+			ev = api_event_new(pass ? "app-exited" : "app-started",
+					   p->uuid, a->name,
+					   (int64_t)time(NULL), st.state);
+			if (!ev)
+				continue;
+			if (pass &&
+			    json_object_object_get_ex(ev, "data", &data)) {
+				json_object_object_add(
+					data, "status",
+					json_object_new_int(a->status));
+				json_object_object_add(
+					data, "signal",
+					json_object_new_int(a->signal));
+				json_object_object_add(
+					data, "oom",
+					json_object_new_boolean(a->oom));
+			}
+			emit(ev, arg);
+		}
+	pod_status_free(&st);
+}
+
+/*
+ * The events that take a pod from o's phase (o NULL: new) to p's, its
+ * apps' new starts and exits in between.
+ */
+static void api_pod_events(struct api_events *e, const struct api_snap_pod *o,
 			   const struct api_snap_pod *p,
 			   void (*emit)(struct json_object *, void *),
 			   void *arg)
 {
-	int now = (int)p->phase;
+	int old = o ? (int)o->phase : -1, now = (int)p->phase;
+	/* only what is new: a pod that left run/ has no bits */
+	uint64_t started = p->app_started & ~(o ? o->app_started : 0),
+		 exited = p->app_exited & ~(o ? o->app_exited : 0);
 
-	if (old == now)
+	if (old == now) {
+		api_app_events(e, p, started, exited, emit, arg);
 		return;
+	}
 	if (old < 0)
 		api_emit_pod(e, p, "pod-created", emit, arg);
 	if (now == PHASE_PREPARED)
@@ -327,6 +416,7 @@ static void api_pod_events(struct api_events *e, int old,
 	if ((now == PHASE_RUNNING || now == PHASE_EXITED) &&
 	    old < PHASE_RUNNING)
 		api_emit_pod(e, p, "pod-started", emit, arg);
+	api_app_events(e, p, started, exited, emit, arg);
 	if (now == PHASE_EXITED ||
 	    (now == PHASE_GARBAGE && old == PHASE_RUNNING))
 		api_emit_pod(e, p, "pod-exited", emit, arg);
@@ -357,11 +447,10 @@ static void api_diff_pods(struct api_events *e, struct api_snap_pod *now,
 				emit(ev, arg);
 			i++;
 		} else if (c > 0) {
-			api_pod_events(e, -1, &now[j], emit, arg);
+			api_pod_events(e, NULL, &now[j], emit, arg);
 			j++;
 		} else {
-			api_pod_events(e, (int)e->pods[i].phase, &now[j], emit,
-				       arg);
+			api_pod_events(e, &e->pods[i], &now[j], emit, arg);
 			i++;
 			j++;
 		}
@@ -473,6 +562,7 @@ static bool api_event_type_valid(const char *type)
 		"pod-created", "pod-prepared",	 "pod-prepare-aborted",
 		"pod-started", "pod-exited",	 "pod-garbage-collected",
 		"pod-removed", "image-imported", "image-removed",
+		"app-started", "app-exited",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++)

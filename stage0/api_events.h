@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ListenEvents: pod and image events found by comparing snapshots. A
- * snapshot is the pods under <dir>/pods (UUID, state folder, and for those
- * in run/ whether their lock is held: running) and the image IDs in the
- * store's index. A new snapshot is taken when inotify reports a change in
+ * ListenEvents: pod, app and image events found by comparing snapshots.
+ * A snapshot is the pods under <dir>/pods (UUID, state folder, and for
+ * those in run/ whether their lock is held: running, and which apps
+ * state.json says started and exited) and the image IDs in the store's
+ * index. A new snapshot is taken when inotify reports a change in
  * a pods/<state> folder, and every second otherwise (a pod's exit is the
  * release of an flock, which inotify does not see; the index is re-read
  * only when its files changed). Whether a pod is locked is read from
@@ -27,7 +28,7 @@ struct api_events;
 #define API_EVENT_TYPES                                                    \
 	"pod-created, pod-prepared, pod-prepare-aborted, pod-started, "    \
 	"pod-exited, pod-garbage-collected, pod-removed, image-imported, " \
-	"image-removed"
+	"image-removed, app-started, app-exited"
 
 /* True when some process holds an flock on the directory dirfd is. */
 bool api_pod_dir_locked(int dirfd);

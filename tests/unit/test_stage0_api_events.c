@@ -3,7 +3,8 @@
  * ListenEvents' snapshots on a temp --dir: pods appearing, moving
  * between state folders, locked (running) and unlocked (exited), and
  * removed give the events docs/api.md lists, once each; /proc/locks
- * tells a locked pod directory without taking its lock.
+ * tells a locked pod directory without taking its lock; apps starting and
+ * exiting in a running pod's state.json give app events, each once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,9 +85,24 @@ static void collect(struct json_object *ev, void *arg)
 		assert_string_equal(json_object_get_string(id), UUID);
 	assert_true(json_object_object_get_ex(ev, "data", &data));
 	json_object_object_get_ex(data, "state", &st);
-	snprintf(f->got + n, sizeof(f->got) - n, "%s:%s|",
-		 json_object_get_string(t),
-		 st ? json_object_get_string(st) : "-");
+	n += (size_t)snprintf(f->got + n, sizeof(f->got) - n, "%s:%s",
+			      json_object_get_string(t),
+			      st ? json_object_get_string(st) : "-");
+	/* app events: the app, and how it ended */
+	if (!strncmp(json_object_get_string(t), "app-", 4)) {
+		struct json_object *from, *status = NULL, *sig = NULL;
+
+		assert_true(json_object_object_get_ex(ev, "from", &from));
+		n += (size_t)snprintf(f->got + n, sizeof(f->got) - n, "@%s",
+				      json_object_get_string(from));
+		if (json_object_object_get_ex(data, "status", &status) &&
+		    json_object_object_get_ex(data, "signal", &sig))
+			n += (size_t)snprintf(f->got + n, sizeof(f->got) - n,
+					      "=%d/%d",
+					      json_object_get_int(status),
+					      json_object_get_int(sig));
+	}
+	snprintf(f->got + n, sizeof(f->got) - n, "|");
 	json_object_put(ev);
 }
 
@@ -137,6 +153,81 @@ static void test_lifecycle(void **state)
 	path(f, p, sizeof(p), "exited-garbage");
 	assert_int_equal(rmdir(p), 0);
 	assert_string_equal(scan(f), "pod-removed:-|");
+}
+
+/* Writes FILE in the pod's folder STATE (atomically, as cocoon does). */
+static void put(struct fixture *f, const char *state, const char *file,
+		const char *text)
+{
+	char dir[256], p[320], tmp[330];
+	FILE *out;
+
+	path(f, dir, sizeof(dir), state);
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	out = fopen(tmp, "w");
+	assert_non_null(out);
+	fputs(text, out);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(rename(tmp, p), 0);
+}
+
+static void test_app_events(void **state)
+{
+	struct fixture *f = *state;
+	char p[256];
+	int fd;
+
+	path(f, p, sizeof(p), "run");
+	assert_int_equal(mkdir(p, 0755), 0);
+	put(f, "run", "stage0.json",
+	    "{\"apps\":[{\"name\":\"web\"},{\"name\":\"db\"}]}");
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_string_equal(scan(f),
+			    "pod-created:running|pod-started:running|");
+	put(f, "run", "state.json", "{\"apps\":{\"web\":{\"pid\":31}}}");
+	assert_string_equal(scan(f), "app-started:running@web|");
+	assert_string_equal(scan(f), "");
+	/* db started and web ended between two looks */
+	put(f, "run", "state.json",
+	    "{\"apps\":{\"web\":{\"pid\":31,\"status\":3,\"signal\":0},"
+	    "\"db\":{\"pid\":32}}}");
+	assert_string_equal(scan(f), "app-started:running@db|"
+				     "app-exited:running@web=3/0|");
+	assert_string_equal(scan(f), "");
+	/* db killed and the pod over between two looks: the app's exit
+	 * comes before the pod's */
+	put(f, "run", "state.json",
+	    "{\"apps\":{\"web\":{\"pid\":31,\"status\":3,\"signal\":0},"
+	    "\"db\":{\"pid\":32,\"status\":-1,\"signal\":9}}}");
+	close(fd);
+	assert_string_equal(scan(f), "app-exited:exited@db=-1/9|"
+				     "pod-exited:exited|");
+	/* leaving run/ tells nothing more of the apps */
+	move(f, "run", "exited-garbage");
+	assert_string_equal(scan(f), "pod-garbage-collected:exited garbage|");
+}
+
+/* A pod seen for the first time already running: its apps' past is told
+ * after its own (it all happened while listening). */
+static void test_app_events_new_pod(void **state)
+{
+	struct fixture *f = *state;
+	char p[256];
+	int fd;
+
+	path(f, p, sizeof(p), "run");
+	assert_int_equal(mkdir(p, 0755), 0);
+	put(f, "run", "stage0.json", "{\"apps\":[{\"name\":\"web\"}]}");
+	put(f, "run", "state.json",
+	    "{\"apps\":{\"web\":{\"pid\":31,\"status\":0,\"signal\":0}}}");
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_string_equal(scan(f), "pod-created:running|pod-started:running|"
+				     "app-started:running@web|"
+				     "app-exited:running@web=0/0|");
+	close(fd);
 }
 
 static void test_missed_steps(void **state)
@@ -198,6 +289,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_app_events, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_app_events_new_pod, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missed_steps, setup,
 						teardown),
