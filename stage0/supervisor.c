@@ -9,6 +9,7 @@
  * ctl_guest_msg_decode(); anything malformed stops the pod.
  */
 #include "stage0/supervisor.h"
+#include "stage0/supervisor_int.h"
 #include "stage0/pod_net.h"
 
 #include "common/cleanup.h"
@@ -43,54 +44,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The guest has the stop timeout; the VMM this much more to power off. */
-#define SUP_STOP_MARGIN_MS 5000
-/* After the VMM ended: how long its stdio may take to drain. */
-#define SUP_DRAIN_MS 5000
-/* How long a pod that exited may take to end its stdio before the kill. */
-#define SUP_END_DRAIN_MS 1000
-/* A hostile guest that never reads cannot block us longer on a write. */
-#define SUP_SEND_TIMEOUT_S 10
-
-enum sup_tag {
-	TAG_SIGNAL = 1,
-	TAG_CTL_LISTEN,
-	TAG_CTL_CONN,
-	TAG_RELAY,
-	TAG_CONSOLE,
-	TAG_TIMER,
-	TAG_METADATA,
-	TAG_NOTIFY,
-};
-
-struct sup {
-	const struct global_options *g;
-	struct pod *p;
-	struct supervisor_config cfg; /* stage0.json, the pod frame */
-	struct stage1 stage1;
-	struct pod_net net; /* the pod's networks, when it has any */
-	char *cgroup;
-	/* run time */
-	int epfd, sigfd, ctl_listen, ctl_fd, console_fd, console_log, timer_fd;
-	struct relay *relay;
-	struct metadata_hmac_server *metadata; /* HMAC for the guest */
-	char *notify_socket;		       /* systemd's NOTIFY_SOCKET */
-	struct notify_host notify;	       /* sd_notify (notify.h) */
-	bool machined;			       /* registered there */
-	struct ctl_reader ctl_in;
-	bool hello_done, pod_exited, ready;
-	pid_t vmm_pid;
-	int vmm_wait_status;
-	bool vmm_exited;
-	bool stopping;	     /* stop sent (or the VMM was told to end) */
-	bool killed_by_us;   /* we SIGKILLed the VMM */
-	bool stop_requested; /* by a signal or ^]^]^] */
-	int failed_app;	     /* first app that failed, or -1 */
-	char started_at[SUPERVISOR_TIME_MAX], exited_at[SUPERVISOR_TIME_MAX];
-	char reason[256];
-	int exit_status;
-};
-
 static int sup_write_state(struct sup *s, struct error **err)
 {
 	const struct supervisor_state st = {
@@ -107,7 +60,7 @@ static int sup_write_state(struct sup *s, struct error **err)
 }
 
 /* A state.json that fails to update is logged, never fatal. */
-static void sup_state_changed(struct sup *s)
+void sup_state_changed(struct sup *s)
 {
 	cleanup_error struct error *err = NULL;
 
@@ -118,7 +71,7 @@ static void sup_state_changed(struct sup *s)
 
 /* ---- setup */
 
-static int sup_epoll_add(struct sup *s, int fd, uint32_t events, int tag)
+int sup_epoll_add(struct sup *s, int fd, uint32_t events, int tag)
 {
 	struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)tag};
 
@@ -200,7 +153,7 @@ static int sup_write_pid(struct sup *s, struct error **err)
 
 /* ---- the control connection */
 
-static int sup_send(struct sup *s, struct json_object *msg)
+int sup_send(struct sup *s, struct json_object *msg)
 {
 	int r = s->ctl_fd >= 0 ? ctl_write_json(s->ctl_fd, msg) : -ENOTCONN;
 
@@ -211,7 +164,7 @@ static int sup_send(struct sup *s, struct json_object *msg)
 	return r;
 }
 
-static void sup_kill_vmm(struct sup *s, int sig)
+void sup_kill_vmm(struct sup *s, int sig)
 {
 	if (s->vmm_pid > 0 && !s->vmm_exited) {
 		kill(s->vmm_pid, sig);
@@ -221,9 +174,7 @@ static void sup_kill_vmm(struct sup *s, int sig)
 }
 
 /* The first failure's reason sticks; a later one is a consequence. */
-static void sup_fail(struct sup *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sup_fail(struct sup *s, const char *fmt, ...)
+void sup_fail(struct sup *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -252,7 +203,7 @@ static void sup_arm_timer(struct sup *s, unsigned ms)
  * timeout plus a margin. Before the guest said hello there is nobody to
  * ask: the VMM is told to end (SIGTERM stops its vCPUs cleanly).
  */
-static void sup_stop(struct sup *s)
+void sup_stop(struct sup *s)
 {
 	struct json_object *msg;
 
@@ -273,271 +224,6 @@ static void sup_stop(struct sup *s)
 	if (!msg || sup_send(s, msg) < 0)
 		sup_kill_vmm(s, SIGTERM);
 	sup_arm_timer(s, s->cfg.stop_timeout_ms + SUP_STOP_MARGIN_MS);
-}
-
-static void sup_protocol_error(struct sup *s, const char *what)
-{
-	log_error("pod %s: protocol error: %s; stopping the pod", s->p->uuid,
-		  what);
-	sup_fail(s, "protocol error: %s", what);
-	/* A guest that breaks the protocol gets no say in how it ends. */
-	sup_kill_vmm(s, SIGKILL);
-	s->stopping = true;
-}
-
-static void sup_close_ctl(struct sup *s)
-{
-	if (s->ctl_fd < 0)
-		return;
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->ctl_fd, NULL);
-	close(s->ctl_fd);
-	s->ctl_fd = -1;
-}
-
-static struct supervisor_app *sup_find_app(struct sup *s, const char *name)
-{
-	for (size_t i = 0; i < s->cfg.napps; i++)
-		if (!strcmp(s->cfg.apps[i].name, name))
-			return &s->cfg.apps[i];
-	return NULL;
-}
-
-static void sup_send_resize(struct sup *s)
-{
-	const char *app = s->relay ? relay_tty_app(s->relay) : NULL;
-	struct json_object *msg;
-	unsigned rows, cols;
-
-	if (!app || !s->hello_done ||
-	    !relay_window_size(s->relay, &rows, &cols))
-		return;
-	msg = ctl_msg_new("resize");
-	if (!msg)
-		return;
-	json_object_object_add(msg, "app", json_object_new_string(app));
-	json_object_object_add(msg, "rows", json_object_new_int((int)rows));
-	json_object_object_add(msg, "cols", json_object_new_int((int)cols));
-	sup_send(s, msg);
-}
-
-static void sup_on_hello(struct sup *s, const struct ctl_guest_msg *m)
-{
-	struct json_object *msg;
-
-	if (m->version != CTL_VERSION) {
-		char what[96];
-
-		msg = ctl_msg_new("error");
-		if (msg) {
-			json_object_object_add(
-				msg, "message",
-				json_object_new_string("unsupported version"));
-			sup_send(s, msg);
-		}
-		snprintf(what, sizeof(what),
-			 "the guest speaks version %u, we speak %d", m->version,
-			 CTL_VERSION);
-		sup_protocol_error(s, what);
-		return;
-	}
-	s->hello_done = true;
-	sup_send_resize(s);
-}
-
-/*
- * Our hello and the pod frame go out as soon as the guest connects,
- * without waiting for its hello: that saves a round trip through the
- * VMM at every start. The guest's hello is still checked when it comes,
- * and nothing else it sends is accepted before (docs/protocol.md).
- */
-static void sup_greet(struct sup *s)
-{
-	struct json_object *msg = ctl_msg_new("hello");
-
-	if (!msg) {
-		sup_protocol_error(s, "out of memory");
-		return;
-	}
-	json_object_object_add(msg, "version",
-			       json_object_new_int(CTL_VERSION));
-	if (sup_send(s, msg) < 0 ||
-	    sup_send(s, json_object_get(s->cfg.pod_frame)) < 0)
-		sup_protocol_error(s, "cannot send the pod to the guest");
-}
-
-static bool sup_apps_running(const struct sup *s)
-{
-	for (size_t i = 0; i < s->cfg.napps; i++)
-		if (!s->cfg.apps[i].exited)
-			return true;
-	return false;
-}
-
-static void sup_on_app_exited(struct sup *s, struct supervisor_app *a,
-			      const struct ctl_guest_msg *m)
-{
-	a->exited = true;
-	a->status = m->status;
-	a->signal = m->signal;
-	a->oom = m->oom;
-	supervisor_now(a->exited_at);
-	if (a->oom)
-		log_error("pod %s: app %s was killed by the guest's OOM "
-			  "killer: out of memory",
-			  s->p->uuid, a->name);
-	if (!supervisor_app_failed(a) || s->failed_app >= 0)
-		return;
-	s->failed_app = (int)(a - s->cfg.apps);
-	/* rkt: an app that fails stops the whole pod. */
-	if (sup_apps_running(s))
-		sup_stop(s);
-}
-
-/*
- * Every app reported and the guest said pod-exited, after syncing what it
- * wrote to the shares: the VM has nothing left to do. Its stdio streams
- * were closed before that (their data is ahead of pod-exited in the vsock
- * queue), so once they have ended here the VM is killed instead of waiting
- * for the guest kernel's reboot path and the VMM's orderly exit.
- */
-static void sup_end_vm(struct sup *s)
-{
-	if (s->relay)
-		relay_drain(s->relay, SUP_END_DRAIN_MS);
-	sup_kill_vmm(s, SIGKILL);
-}
-
-static void sup_on_message(struct sup *s, const struct ctl_guest_msg *m)
-{
-	struct supervisor_app *a = NULL;
-	char escaped[512];
-
-	if (!s->hello_done && m->type != CTL_GUEST_HELLO) {
-		sup_protocol_error(s, "the first message is not hello");
-		return;
-	}
-	if ((m->type == CTL_GUEST_APP_STARTED ||
-	     m->type == CTL_GUEST_APP_EXITED) &&
-	    !(a = sup_find_app(s, m->app))) {
-		sup_protocol_error(s, "a message about an app the pod lacks");
-		return;
-	}
-	switch (m->type) {
-	case CTL_GUEST_HELLO:
-		if (s->hello_done)
-			sup_protocol_error(s, "a second hello");
-		else
-			sup_on_hello(s, m);
-		return;
-	case CTL_GUEST_READY:
-		s->ready = true;
-		notify_host_pod_ready(&s->notify);
-		break;
-	case CTL_GUEST_APP_STARTED:
-		if (a->started) {
-			sup_protocol_error(s, "an app started twice");
-			return;
-		}
-		a->started = true;
-		a->pid = m->pid;
-		supervisor_now(a->started_at);
-		break;
-	case CTL_GUEST_APP_EXITED:
-		if (a->exited) {
-			sup_protocol_error(s, "an app exited twice");
-			return;
-		}
-		sup_on_app_exited(s, a, m);
-		break;
-	case CTL_GUEST_ERROR:
-		/* guest: message <= CTL_MESSAGE_MAX, printed escaped */
-		log_escape(escaped, sizeof(escaped), m->message,
-			   strlen(m->message));
-		if (m->app[0])
-			log_error("pod %s: app %s: %s", s->p->uuid, m->app,
-				  escaped);
-		else
-			log_error("pod %s: %s", s->p->uuid, escaped);
-		return;
-	case CTL_GUEST_POD_EXITED:
-		s->pod_exited = true;
-		/* The guest powers off once we close (docs/protocol.md). */
-		sup_close_ctl(s);
-		if (!sup_apps_running(s))
-			sup_end_vm(s);
-		break;
-	}
-	sup_state_changed(s);
-}
-
-static void sup_ctl_accept(struct sup *s)
-{
-	int fd;
-
-	while ((fd = accept4(s->ctl_listen, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		struct timeval tv = {.tv_sec = SUP_SEND_TIMEOUT_S};
-
-		if (s->ctl_fd >= 0 || s->hello_done || s->stopping) {
-			/* Exactly one control connection per pod. */
-			close(fd);
-			log_warn("pod %s: refused a second control connection "
-				 "from the guest",
-				 s->p->uuid);
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		s->ctl_fd = fd;
-		if (sup_epoll_add(s, fd, EPOLLIN, TAG_CTL_CONN) < 0) {
-			sup_close_ctl(s);
-			sup_protocol_error(s, "cannot watch the control "
-					      "connection");
-		} else {
-			sup_greet(s);
-		}
-	}
-}
-
-/* Reads and handles what the guest sent; false once the connection ended. */
-static bool sup_ctl_read(struct sup *s)
-{
-	uint8_t buf[65536];
-	ssize_t n;
-
-	while (s->ctl_fd >= 0) {
-		const uint8_t *payload;
-		struct ctl_guest_msg m;
-		uint8_t kind;
-		size_t len;
-		int got;
-
-		n = recv(s->ctl_fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return true;
-		if (n <= 0) {
-			sup_close_ctl(s);
-			return false;
-		}
-		if (ctl_reader_feed(&s->ctl_in, buf, (size_t)n) < 0) {
-			sup_protocol_error(s, "out of memory");
-			sup_close_ctl(s);
-			return false;
-		}
-		while (s->ctl_fd >= 0 &&
-		       (got = ctl_reader_next(&s->ctl_in, &kind, &payload,
-					      &len)) != 0) {
-			if (got < 0 ||
-			    ctl_guest_msg_decode(kind, payload, len, &m) < 0) {
-				sup_protocol_error(s,
-						   "malformed control frame");
-				sup_close_ctl(s);
-				return false;
-			}
-			sup_on_message(s, &m);
-		}
-	}
-	return false;
 }
 
 /* ---- console, signals, the loop */
