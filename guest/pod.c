@@ -412,6 +412,41 @@ static void pod_stop(struct pod *p, struct json_object *msg)
 	timerfd_settime(p->timer_fd, 0, &its, NULL);
 }
 
+/*
+ * A signal for the apps' main processes (docs/protocol.md "signal"): all
+ * apps, or the one named; an app not started or already ended is
+ * skipped. A name the pod lacks is logged, not fatal.
+ */
+static void pod_signal(struct pod *p, struct json_object *msg)
+{
+	struct json_object *sig, *app = NULL;
+	const char *name = NULL;
+	bool found = false;
+	int64_t n;
+
+	if (!json_object_object_get_ex(msg, "signal", &sig) ||
+	    !json_object_is_type(sig, json_type_int) ||
+	    (n = json_object_get_int64(sig)) < 1 || n > SIGRTMAX ||
+	    (json_object_object_get_ex(msg, "app", &app) &&
+	     !json_object_is_type(app, json_type_string)))
+		pod_die("malformed signal frame from the host");
+	if (app)
+		name = json_object_get_string(app);
+	for (size_t i = 0; i < p->rt.n_apps; i++) {
+		struct pod_app *a = &p->apps[i];
+
+		if (name && strcmp(a->rt->name, name))
+			continue;
+		found = true;
+		if (a->pid > 0 && a->started && !a->exited) {
+			log_debug("signal %d to app %s", (int)n, a->rt->name);
+			kill(a->pid, (int)n);
+		}
+	}
+	if (name && !found)
+		log_error("signal for an app the pod lacks");
+}
+
 static void pod_resize(struct pod *p, struct json_object *msg)
 {
 	struct json_object *app, *rows, *cols;
@@ -472,6 +507,8 @@ static void pod_control(struct pod *p)
 			pod_stop(p, msg);
 		} else if (!strcmp(type, "resize")) {
 			pod_resize(p, msg);
+		} else if (!strcmp(type, "signal")) {
+			pod_signal(p, msg);
 		} else {
 			char safe[64];
 

@@ -246,11 +246,47 @@ static void sup_console_read(struct sup *s)
 	}
 }
 
+/*
+ * SIGRTMIN queued with a signal number as its value (supervisor_signal()):
+ * pass that signal to the apps. Only from root or our own user (the
+ * kernel already refuses others); anything else is ignored.
+ */
+static void sup_on_forward(struct sup *s, const struct signalfd_siginfo *si)
+{
+	struct json_object *msg;
+	int sig = si->ssi_int;
+
+	if (si->ssi_code != SI_QUEUE || sig < 1 || sig > SIGRTMAX ||
+	    (si->ssi_uid != 0 && si->ssi_uid != getuid())) {
+		log_warn("pod %s: ignored a forwarding request from pid %u",
+			 s->p->uuid, si->ssi_pid);
+		return;
+	}
+	if (!s->hello_done || s->pod_exited || s->vmm_exited) {
+		log_warn("pod %s: signal %d not forwarded: the apps are not "
+			 "running",
+			 s->p->uuid, sig);
+		return;
+	}
+	log_debug("pod %s: signal %d to the apps (from pid %u)", s->p->uuid,
+		  sig, si->ssi_pid);
+	msg = ctl_msg_new("signal");
+	if (!msg)
+		return;
+	json_object_object_add(msg, "signal", json_object_new_int(sig));
+	sup_send(s, msg);
+}
+
 static void sup_on_signal(struct sup *s)
 {
 	struct signalfd_siginfo si;
 
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		/* not a constant: no case label */
+		if ((int)si.ssi_signo == SIGRTMIN) {
+			sup_on_forward(s, &si);
+			continue;
+		}
 		switch (si.ssi_signo) {
 		case SIGCHLD: {
 			int st;
@@ -605,6 +641,7 @@ int pod_supervise(const struct global_options *g, struct pod *p,
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGCHLD);
 	sigaddset(&sigs, SIGWINCH);
+	sigaddset(&sigs, SIGRTMIN); /* supervisor_signal() */
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	ctl_reader_init(&s.ctl_in);
@@ -652,4 +689,13 @@ out:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
+}
+
+int supervisor_signal(pid_t supervisor_pid, int sig)
+{
+	union sigval v = {.sival_int = sig};
+
+	if (supervisor_pid <= 0 || sig < 1 || sig > SIGRTMAX)
+		return -EINVAL;
+	return sigqueue(supervisor_pid, SIGRTMIN, v) < 0 ? -errno : 0;
 }

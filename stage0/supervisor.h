@@ -12,6 +12,8 @@
 #include "stage0/command.h"
 #include "stage0/pod.h"
 
+#include <sys/types.h>
+
 /*
  * Runs a prepared pod: p is locked and in prepare/ or prepared/; its
  * `pod`, `runtime.json` and `stage0.json` are written. Everything the run
@@ -22,5 +24,15 @@
  */
 int pod_supervise(const struct global_options *g, struct pod *p,
 		  struct error **err);
+
+/*
+ * Asks the supervisor with that pid to send signal sig to its pod's apps
+ * (their main processes, in the guest): SIGRTMIN queued with sig as its
+ * value; the supervisor sends the guest a `signal` frame
+ * (docs/protocol.md). Returns 0 or -errno (ESRCH: no such process).
+ * Delivery is not confirmed: a pod whose apps are not running yet, or
+ * no more, ignores it (and says so in its log).
+ */
+int supervisor_signal(pid_t supervisor_pid, int sig);
 
 #endif

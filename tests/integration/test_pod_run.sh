@@ -250,6 +250,35 @@ c enter "${u:-none}" true >/dev/null 2>"$tmp/enter5.err"
 expect_status "enter into an exited pod fails" 1 $?
 expect_grep "enter says the pod is not running" 'not running' "$tmp/enter5.err"
 
+# ---- a signal forwarded to the app (supervisor_signal(): SIGRTMIN
+# queued to the supervisor with the signal as its value, as
+# cocoon-runtime kill sends it): SIGUSR1 kills guest-helper, 128+10
+"$cocoon" --dir="$S/data" --local-config="$S/etc" --system-config="$S/vendor" \
+	run --net=none --uuid-file-save="$tmp/sig.uuid" "$IMG" \
+	--exec /bin/guest-helper -- sleep 120000 \
+	>"$tmp/sig.out" 2>"$tmp/sig.err" &
+sig_pid=$!
+bg_pids+=("$sig_pid")
+if u=$(wait_running "$tmp/sig.uuid") && wait_app_started "$u"; then
+	python3 - "$sig_pid" <<-'EOF'
+		import ctypes, signal, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		# union sigval by value: sival_int in the low bits of a register
+		if libc.sigqueue(int(sys.argv[1]), int(signal.SIGRTMIN),
+		                 ctypes.c_void_p(int(signal.SIGUSR1))) != 0:
+		    sys.exit("sigqueue: errno %d" % ctypes.get_errno())
+	EOF
+	expect_status "sigqueue to the supervisor" 0 $?
+	wait "$sig_pid"
+	expect_status "the forwarded SIGUSR1 ended the app (128+10)" 138 $? \
+		"$tmp/sig.err"
+	c status "$u" >"$tmp/sigstatus.out" 2>&1
+	expect_grep "status shows the app killed by SIGUSR1" \
+		'^app-pod-busybox=138$' "$tmp/sigstatus.out"
+else
+	fail "the signal pod never ran: $(cat "$tmp/sig.err")"
+fi
+
 # ---- SIGTERM to the supervisor before the guest is up: still clean
 "$cocoon" --dir="$S/data" --local-config="$S/etc" --system-config="$S/vendor" \
 	run --net=none --uuid-file-save="$tmp/early.uuid" "$IMG" \
