@@ -8,6 +8,7 @@
 #include "stage0/oci_config.h"
 #include "stage0/oci_log.h"
 #include "stage0/oci_state.h"
+#include "stage0/supervisor.h"
 #include "common/cleanup.h"
 
 #include <dirent.h>
@@ -198,7 +199,9 @@ static int oci_vmm_pid(const struct oci_container *c)
  * Signals the container (docs/oci.md, "kill"): before start, the shim
  * itself; after, TERM/INT/HUP/QUIT become the pod's stop (SIGTERM to the
  * app in the guest, SIGKILL after the stop timeout) and KILL kills the
- * VMM. Other signals cannot cross into the guest yet.
+ * VMM. Any other signal goes to the app in the guest: the shim is the
+ * pod's supervisor, and supervisor_signal() asks it to send a `signal`
+ * frame (docs/protocol.md).
  */
 static int oci_signal(struct oci_container *c, int sig, struct error **err)
 {
@@ -233,10 +236,13 @@ static int oci_signal(struct oci_container *c, int sig, struct error **err)
 					       vmm > 0 ? vmm : c->pid);
 		return 0;
 	default:
-		return error_set(err, ENOTSUP,
-				 "signal %d (%s) cannot be forwarded into the "
-				 "VM yet: TERM, INT, HUP, QUIT and KILL can",
-				 sig, strsignal(sig));
+		if ((vmm = supervisor_signal(c->pid, sig)) < 0)
+			return error_set(err, -vmm,
+					 "forward signal %d (%s) to the shim "
+					 "%d: %s",
+					 sig, strsignal(sig), c->pid,
+					 strerror(-vmm));
+		return 0;
 	}
 }
 

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -241,6 +242,38 @@ out:
 	return 0;
 }
 
+/*
+ * Engines give a container without -i /dev/null as stdin (conmon,
+ * containerd's shim with --null-io). epoll refuses it (EPERM), which the
+ * stdio relay reports as a warning on the container's stderr before it
+ * treats stdin as ended. A pipe with no writer reads as /dev/null does,
+ * at once EOF, and epoll takes it: swap it in for any stdin epoll
+ * refuses, except regular files and directories, which the relay reads
+ * itself.
+ */
+static void shim_fix_stdin(void)
+{
+	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct stat st;
+	int p[2];
+
+	if (ep < 0 || fstat(STDIN_FILENO, &st) < 0 || S_ISREG(st.st_mode) ||
+	    S_ISDIR(st.st_mode))
+		return;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, STDIN_FILENO, &ev) == 0 ||
+	    errno != EPERM)
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	close(p[1]);
+	if (dup2(p[0], STDIN_FILENO) < 0) {
+		close(p[0]);
+		return;
+	}
+	close(p[0]);
+}
+
 /* Steps 3 and 4: wait for `start`, then run the pod. Never returns. */
 static void shim_run(const struct oci_global *g, struct pod *p,
 		     const char *cocoon_dir, const char *dir)
@@ -268,6 +301,7 @@ static void shim_run(const struct oci_global *g, struct pod *p,
 		_exit(1);
 	}
 	close(fd);
+	shim_fix_stdin();
 	status = pod_supervise(&cg, p, &err);
 	if (status < 0) {
 		oci_log_error(&err);

@@ -26,9 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXEC_ARGS_MAX 4096
+/* How long exec waits for a started container's guest to run its app. */
+#define EXEC_READY_WAIT_MS 120000
 
 struct exec_args {
 	const char *process, *pid_file, *console_socket;
@@ -132,6 +135,39 @@ static int exec_read_process(struct exec_args *a, struct error **err)
 	return 0;
 }
 
+/*
+ * An engine runs exec as soon as `start` returned (`podman run -d` then
+ * `podman exec`, `ctr run -d` then `ctr task exec`), but the VM boots at
+ * start: wait until the pod's supervisor says the app runs (state.json
+ * "ready"), or the container ended.
+ */
+static int exec_wait_ready(const struct oci_container *c, struct error **err)
+{
+	cleanup_free char *path = NULL;
+	struct timespec t = {0, 50 * 1000 * 1000};
+
+	if (asprintf(&path, "%s/cocoon/pods/run/%s/state.json", c->root,
+		     c->uuid) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	for (int waited = 0; waited < EXEC_READY_WAIT_MS; waited += 50) {
+		struct json_object *j = json_object_from_file(path), *ready;
+		bool ok = j && json_object_object_get_ex(j, "ready", &ready) &&
+			  json_object_get_boolean(ready);
+
+		json_object_put(j);
+		if (ok)
+			return 0;
+		if (oci_container_status(c) != OCI_RUNNING)
+			return error_set(err, ESRCH,
+					 "the container ended before its app "
+					 "was ready");
+		nanosleep(&t, NULL);
+	}
+	return error_set(err, ETIMEDOUT,
+			 "the container's app was not ready after %d s",
+			 EXEC_READY_WAIT_MS / 1000);
+}
+
 /* The session itself: `cocoon enter --app=app UUID -- CMD...`. */
 static int exec_session(const struct oci_global *g, const char *uuid,
 			const struct exec_args *a)
@@ -185,6 +221,8 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_global *g)
 			  oci_status_name(oci_container_status(&c)));
 		goto out;
 	}
+	if (exec_wait_ready(&c, &err) < 0)
+		goto out;
 	if (a.tty && a.console_socket &&
 	    oci_console_send(a.console_socket, &slave, &err) < 0)
 		goto out;

@@ -45,6 +45,31 @@ const char *oci_status_name(enum oci_status s)
 	return names[s];
 }
 
+int oci_root_mkdir(const char *root, struct error **err)
+{
+	cleanup_free char *p = NULL;
+	size_t n = strlen(root);
+
+	if (n == 0)
+		return error_set(err, EINVAL, "--root is empty");
+	p = strdup(root);
+	if (!p)
+		return error_set(err, ENOMEM, "out of memory");
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0711) < 0 && errno != EEXIST)
+			return error_set_errno(err, "create %s", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return error_set_errno(err, "create %s", p);
+	return 0;
+}
+
 char *oci_cocoon_dir(const char *root)
 {
 	char *d;

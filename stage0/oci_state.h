@@ -54,6 +54,14 @@ bool oci_id_valid(const char *id);
 /* "creating", "created", "running", "stopped" */
 const char *oci_status_name(enum oci_status s);
 
+/*
+ * Makes --root as runc does: its missing parents 0711 (they may be
+ * shared; containerd's shim passes <runc root>/<namespace> and leaves
+ * the making to the runtime), root itself 0700. Existing directories are
+ * fine. 0, or -1 with *err.
+ */
+int oci_root_mkdir(const char *root, struct error **err);
+
 /* <root>/cocoon: the --dir for the pods of root. malloc'd. */
 char *oci_cocoon_dir(const char *root);
 

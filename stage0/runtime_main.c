@@ -131,9 +131,9 @@ int main(int argc, char **argv)
 		fputs(runtime_usage, stderr);
 		return 2;
 	}
-	if (mkdir(root_arg, 0700) < 0 && errno != EEXIST) {
-		oci_log("error", "create --root %s: %s", root_arg,
-			strerror(errno));
+	if (oci_root_mkdir(root_arg, &err) < 0) {
+		error_wrap(&err, "--root");
+		oci_log_error(&err);
 		return 1;
 	}
 	root = realpath(root_arg, NULL);

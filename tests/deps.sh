@@ -15,6 +15,9 @@ packages=(
 	gnupg skopeo umoci docker-registry crun hyperfine jq attr file
 	# pod networking: real CNI plugins, their iptables, bench/net
 	containernetworking-plugins iptables iperf3
+	# real engines driving cocoon-runtime (test_oci_podman, test_oci_containerd,
+	# bench/oci); conmon and containerd-shim-runc-v2 come with them
+	podman containerd tmux
 	# man pages (rendered and linted by tests/toolbox), syscall tracing
 	groff-base man-db mandoc strace
 	# lint

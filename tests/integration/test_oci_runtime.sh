@@ -302,20 +302,35 @@ rt state life >/dev/null 2>"$tmp/state4.err" &&
 rt delete --force life 2>/dev/null
 expect_status "delete --force of a container that is gone" 0 $?
 
-# ---- kill: TERM stops the app, KILL kills the VM, others are refused
+# ---- kill: TERM stops the app, KILL kills the VM, others go to the app
 bundle k '.process.terminal = false | .process.args = ["/bin/sleep", "1000"] |
 	.annotations = {"io.cocoon.stop_timeout_ms": "3000"}' || fail "bundle k"
 cp -r "$tmp/k" "$tmp/k9"
+bundle ku '.process.terminal = false | .process.args = ["/bin/sh", "-c",
+	"trap \"echo got-usr1; exit 5\" USR1; echo trap-set; while :; do sleep 1; done"]' ||
+	fail "bundle ku"
 engine k
 engine k9
+engine ku
 wait_file "$tmp/k.w/create.status" 30 && wait_file "$tmp/k9.w/create.status" 30
 rt kill k TERM 2>"$tmp/kill-created.err"
 [ "$(cat "$tmp/k.w/status" 2>/dev/null)" = "" ] || true
 rt start k9 && wait_ready k9 || fail "k9 did not start"
-rt kill k9 USR1 2>"$tmp/kill-usr1.err" &&
-	fail "kill USR1 succeeded" ||
-	expect_grep "a signal that cannot reach the guest is an error" \
-		'cannot be forwarded' "$tmp/kill-usr1.err"
+# USR1 crosses into the guest (supervisor_signal(), a `signal` frame):
+# the app's trap runs and ends it with its own status
+wait_file "$tmp/ku.w/create.status" 30
+rt start ku && wait_ready ku || fail "ku did not start"
+for _ in $(seq 100); do
+	grep -q trap-set "$tmp/ku.w/out" 2>/dev/null && break
+	sleep 0.1
+done
+rt kill ku USR1 2>"$tmp/kill-usr1.err"
+expect_status "kill USR1 of a running container" 0 $? "$tmp/kill-usr1.err"
+wait_file "$tmp/ku.w/status" 60
+expect_status "the app's USR1 trap ran and ended it (status 5)" 5 \
+	"$(cat "$tmp/ku.w/status" 2>/dev/null)" "$tmp/ku.w/err"
+expect_grep "the app saw USR1" '^got-usr1$' "$tmp/ku.w/out"
+rt delete ku || fail "delete ku"
 rt delete k9 2>"$tmp/delete-running.err" && fail "delete of a running container" ||
 	expect_grep "delete refuses a running container" 'use --force' \
 		"$tmp/delete-running.err"

@@ -77,6 +77,40 @@ static enum oci_status load_status(struct oci_container *c)
 	return oci_container_status(c);
 }
 
+/* --root: parents made 0711, the root 0700, existing ones fine. */
+static void test_root_mkdir(void **state)
+{
+	struct error *err = NULL;
+	char path[128], parent[128];
+	struct stat st;
+
+	(void)state;
+	snprintf(parent, sizeof(parent), "%s/runc", root);
+	snprintf(path, sizeof(path), "%s/runc/default/", root);
+	assert_int_equal(oci_root_mkdir(path, &err), 0);
+	assert_null(err);
+	assert_int_equal(stat(parent, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+	snprintf(path, sizeof(path), "%s/runc/default", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	/* again: everything exists */
+	assert_int_equal(oci_root_mkdir(path, &err), 0);
+	assert_null(err);
+	/* a file in the way is an error naming it */
+	snprintf(path, sizeof(path), "%s/runc/file", root);
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof(path), "%s/runc/file/x", root);
+	assert_int_equal(oci_root_mkdir(path, &err), -1);
+	assert_non_null(err);
+	assert_int_equal(err->code, ENOTDIR);
+	assert_non_null(strstr(err->message, "runc/file"));
+	error_free(&err);
+	assert_int_equal(oci_root_mkdir("", &err), -1);
+	error_free(&err);
+}
+
 static void test_ids(void **state)
 {
 	(void)state;
@@ -220,6 +254,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test_setup_teardown(test_root_mkdir, setup,
+						teardown),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test_setup_teardown(test_missing_and_creating,
 						setup, teardown),
