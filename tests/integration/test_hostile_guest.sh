@@ -43,12 +43,11 @@
 #   hostile volume here is a 16 MiB tmpfs this test mounts, so the fill
 #   stops there; it is reported as a "finding:" line, not a failure.
 # * A VMM killed by seccomp while serving the hostile guest is a hole in
-#   the allow-list a guest can reach: a "known bug:" line (with the
-#   kernel's audit line and the guest's last console lines), not a
-#   failure, as in test_hostile_images.sh. Found so far: any console
+#   the allow-list a guest can reach: a failure, with the kernel's audit
+#   line and the guest's last console lines. Found and fixed: any console
 #   output after start-up (a guest OOM kill, a line written to /dev/kmsg)
-#   arms the serial flush timer from a vCPU thread, whose allow-list lacks
-#   timerfd_settime; the attacks after it then find the pod gone.
+#   armed the serial flush timer from a vCPU thread whose allow-list
+#   lacked timerfd_settime (591861c).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=podlib.sh
@@ -80,11 +79,6 @@ host_state() {
 		sha256sum "$outside/outside-canary" /etc/passwd && ls -a "$outside"
 }
 state_before=$(host_state)
-known_bugs=0
-known_bug() {
-	echo "known bug: $*"
-	known_bugs=$((known_bugs + 1))
-}
 start_all=$(date +%s)
 
 # ---- the victim: runs until the host says stop, then does its work
@@ -172,14 +166,14 @@ hostile_vmm=$(cat "$S/data/pods/run/$hostile/pid")
 want_md5=$(seq 1 2000 | md5sum | cut -d' ' -f1)
 
 # seccomp_bug PHASE: a VMM killed by seccomp is a hole in its allow-list
-# that a guest can reach: a known bug, named with the kernel's audit line.
+# that a guest can reach: a failure, named with the kernel's audit line.
 seccomp_reported=0
 seccomp_bug() {
 	[ "$seccomp_reported" = 1 ] && return
 	local audit
 	seccomp_reported=1
 	audit=$(dmesg 2>/dev/null | grep 'type=1326' | tail -2 | tr '\n' ' ')
-	known_bug "noticed at the $1 check (the host trails the guest): the hostile guest got its VMM killed by seccomp, i.e." \
+	fail "noticed at the $1 check (the host trails the guest): the hostile guest got its VMM killed by seccomp, i.e." \
 		"the VMM made a syscall its allow-list lacks while serving this" \
 		"guest (vmm/sandbox_rules.c); the kernel's audit log says: $audit"
 	# 286 on x86-64: the serial console's partial-line flush timer.
@@ -362,5 +356,4 @@ else
 	ok "no pod cgroups left under /sys/fs/cgroup/cocoon"
 fi
 echo "took $(($(date +%s) - start_all)) s from the first pod to the end"
-[ "$known_bugs" -gt 0 ] && echo "$known_bugs known bug(s) above: not counted as failures"
 finish
