@@ -58,9 +58,9 @@ void api_pod_filter_free(struct api_pod_filter *f)
 	api_strings_free(&f->images);
 	api_strings_free(&f->networks);
 	api_kvs_free(&f->annotations);
-	if (f->or) {
-		api_pod_filter_free(f->or);
-		free(f->or);
+	if (f->alt) {
+		api_pod_filter_free(f->alt);
+		free(f->alt);
 	}
 	memset(f, 0, sizeof(*f));
 }
@@ -73,9 +73,9 @@ void api_image_filter_free(struct api_image_filter *f)
 	api_strings_free(&f->keywords);
 	api_kvs_free(&f->labels);
 	api_kvs_free(&f->annotations);
-	if (f->or) {
-		api_image_filter_free(f->or);
-		free(f->or);
+	if (f->alt) {
+		api_image_filter_free(f->alt);
+		free(f->alt);
 	}
 	memset(f, 0, sizeof(*f));
 }
@@ -157,23 +157,33 @@ static bool api_also(const char *const *also, const char *name)
 }
 
 /*
- * Parameter i is `or`: checks it and says whether a new alternative is
- * due. used: the current one has a field; *alts counts alternatives.
+ * Parameter i is `or`: checks it and returns the next alternative, a
+ * zeroed filter of size bytes (NULL with *err). used: the current one has
+ * a field; *alts counts alternatives.
  */
-static int api_or(const struct api_request *req, size_t i, bool used,
-		  size_t *alts, struct error **err)
+static void *api_or(const struct api_request *req, size_t i, bool used,
+		    size_t *alts, size_t size, struct error **err)
 {
-	if (req->params[i].value[0])
-		return error_set(err, 400, "or=%s: `or` takes no value",
-				 req->params[i].value);
-	if (!used)
-		return error_set(err, 400,
-				 "or: an empty filter before it (nothing "
-				 "to combine)");
-	if (++*alts >= API_FILTER_ALTERNATIVES_MAX)
-		return error_set(err, 400, "more than %d filters ORed",
-				 API_FILTER_ALTERNATIVES_MAX);
-	return 0;
+	void *next;
+
+	if (req->params[i].value[0]) {
+		error_set(err, 400, "or=%s: `or` takes no value",
+			  req->params[i].value);
+		return NULL;
+	}
+	if (!used) {
+		error_set(err, 400,
+			  "or: an empty filter before it (nothing to combine)");
+		return NULL;
+	}
+	if (++*alts >= API_FILTER_ALTERNATIVES_MAX) {
+		error_set(err, 400, "more than %d filters ORed",
+			  API_FILTER_ALTERNATIVES_MAX);
+		return NULL;
+	}
+	if (!(next = calloc(1, size)))
+		error_set(err, 500, "out of memory");
+	return next;
 }
 
 int api_pod_filter_parse(const struct api_request *req, const char *const *also,
@@ -188,11 +198,12 @@ int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 		const char *n = req->params[i].name, *v = req->params[i].value;
 
 		if (!strcmp(n, "or")) {
-			r = api_or(req, i, count > before, &alts, err);
-			if (r == 0 && !(f->or = calloc(1, sizeof(*f->or))))
-				r = error_set(err, 500, "out of memory");
-			if (r == 0)
-				f = f->or ;
+			f->alt = api_or(req, i, count > before, &alts,
+					sizeof(*f), err);
+			if (!f->alt)
+				r = -1;
+			else
+				f = f->alt;
 			before = count;
 		} else if (!strcmp(n, "id"))
 			r = api_strings_add(&f->ids, n, v, &count, err);
@@ -211,7 +222,7 @@ int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 	}
 	if (r == 0 && alts && count == before)
 		r = error_set(err, 400, "or: an empty filter after it");
-	for (f = head; r == 0 && f; f = f->or)
+	for (f = head; r == 0 && f; f = f->alt)
 		for (size_t i = 0; r == 0 && i < f->states.n; i++)
 			if (!api_pod_state_valid(f->states.v[i]))
 				r = error_set(err, 400,
@@ -247,11 +258,12 @@ int api_image_filter_parse(const struct api_request *req,
 			if (!strcmp(n, times[t]))
 				break;
 		if (!strcmp(n, "or")) {
-			r = api_or(req, i, count > before, &alts, err);
-			if (r == 0 && !(f->or = calloc(1, sizeof(*f->or))))
-				r = error_set(err, 500, "out of memory");
-			if (r == 0)
-				f = f->or ;
+			f->alt = api_or(req, i, count > before, &alts,
+					sizeof(*f), err);
+			if (!f->alt)
+				r = -1;
+			else
+				f = f->alt;
 			before = count;
 		} else if (t < ARRAY_SIZE(times)) {
 			/* a time is a value too: `or` needs one each side */
@@ -332,7 +344,7 @@ static bool api_all_kv(const struct api_kvs *want, const struct api_kv *have,
 bool api_pod_filter_match(const struct api_pod_filter *f,
 			  const struct api_pod_facts *p)
 {
-	for (; f; f = f->or)
+	for (; f; f = f->alt)
 		if (api_any(&f->ids, p->uuid, true) &&
 		    api_any(&f->states, p->state, false) &&
 		    api_all(&f->apps, p->apps, p->napps, false) &&
@@ -387,7 +399,7 @@ static bool api_image_filter_match_one(const struct api_image_filter *f,
 bool api_image_filter_match(const struct api_image_filter *f,
 			    const struct api_image_facts *i)
 {
-	for (; f; f = f->or)
+	for (; f; f = f->alt)
 		if (api_image_filter_match_one(f, i))
 			return true;
 	return false;

@@ -53,7 +53,7 @@ struct api_pod_filter {
 	struct api_strings images;   /* image IDs or ID prefixes: all */
 	struct api_strings networks; /* network names: all */
 	struct api_kvs annotations;  /* pod manifest annotations: all */
-	struct api_pod_filter * or ; /* the next alternative, or NULL */
+	struct api_pod_filter *alt;  /* the next alternative (`or`), or NULL */
 };
 
 /* What a pod offers to a filter (borrowed strings). */
@@ -80,7 +80,7 @@ struct api_image_filter {
 	/* seconds since the epoch; 0: not set. after: >, before: < */
 	int64_t imported_after, imported_before;
 	int64_t last_used_after, last_used_before;
-	struct api_image_filter * or ; /* the next alternative, or NULL */
+	struct api_image_filter *alt; /* the next alternative (`or`), or NULL */
 };
 
 struct api_image_facts {
