@@ -408,3 +408,150 @@ int ctl_guest_msg_decode(uint8_t kind, const uint8_t *payload, size_t len,
 	json_object_put(o);
 	return ret;
 }
+
+/* ---- the enter request's uid, gid, additional_gids and cwd */
+
+static int enter_id_get(struct json_object *req, const char *key, uint32_t *out)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EPROTO;
+	errno = 0;
+	n = json_object_get_int64(v);
+	/* json-c clamps what does not fit an int64: errno says so. */
+	if (errno || n < 0 || n > (int64_t)CTL_ENTER_ID_MAX)
+		return -EPROTO;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+int ctl_enter_user_encode(struct json_object *req,
+			  const struct ctl_enter_user *u)
+{
+	struct json_object *gids = json_object_new_array();
+
+	if (!gids)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n_gids; i++)
+		json_object_array_add(gids, json_object_new_int64(u->gids[i]));
+	json_object_object_add(req, "uid", json_object_new_int64(u->uid));
+	json_object_object_add(req, "gid", json_object_new_int64(u->gid));
+	json_object_object_add(req, "additional_gids", gids);
+	if (u->cwd[0])
+		json_object_object_add(req, "cwd",
+				       json_object_new_string(u->cwd));
+	return 0;
+}
+
+int ctl_enter_user_decode(struct json_object *req, struct ctl_enter_user *out,
+			  const char **why)
+{
+	struct json_object *v;
+
+	memset(out, 0, sizeof(*out));
+	if (enter_id_get(req, "uid", &out->uid) < 0) {
+		*why = "enter: \"uid\" is not a uid";
+		return -EPROTO;
+	}
+	if (enter_id_get(req, "gid", &out->gid) < 0) {
+		*why = "enter: \"gid\" is not a gid";
+		return -EPROTO;
+	}
+	if (json_object_object_get_ex(req, "additional_gids", &v)) {
+		size_t n;
+
+		if (!json_object_is_type(v, json_type_array) ||
+		    (n = json_object_array_length(v)) > CTL_ENTER_GIDS_MAX) {
+			*why = "enter: \"additional_gids\" is not an array of "
+			       "at most 64 gids";
+			return -EPROTO;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *g = json_object_array_get_idx(v, i);
+			int64_t id;
+
+			errno = 0;
+			id = json_object_get_int64(g);
+			if (!json_object_is_type(g, json_type_int) || errno ||
+			    id < 0 || id > (int64_t)CTL_ENTER_ID_MAX) {
+				*why = "enter: \"additional_gids\" holds a "
+				       "bad gid";
+				return -EPROTO;
+			}
+			out->gids[i] = (uint32_t)id;
+		}
+		out->n_gids = n;
+	}
+	if (json_object_object_get_ex(req, "cwd", &v)) {
+		const char *s = json_object_get_string(v);
+		int len = json_object_get_string_len(v);
+
+		if (!json_object_is_type(v, json_type_string) || len <= 0 ||
+		    len > CTL_ENTER_CWD_MAX || strlen(s) != (size_t)len ||
+		    s[0] != '/') {
+			*why = "enter: \"cwd\" is not an absolute path";
+			return -EPROTO;
+		}
+		memcpy(out->cwd, s, (size_t)len + 1);
+	}
+	return 0;
+}
+
+/* One decimal id at *p, up to a byte in stops (or the end). */
+static int enter_id_scan(const char **p, const char *stops, uint32_t *out)
+{
+	uint64_t n = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		n = n * 10 + (uint64_t)(*s - '0');
+		if (n > CTL_ENTER_ID_MAX)
+			return -EINVAL;
+	}
+	if (*s && !strchr(stops, *s))
+		return -EINVAL;
+	*out = (uint32_t)n;
+	*p = s;
+	return 0;
+}
+
+int ctl_enter_id_parse(const char *spec, uint32_t *uid, uint32_t *gid)
+{
+	uint32_t u, g = 0;
+
+	if (enter_id_scan(&spec, ":", &u) < 0)
+		return -EINVAL;
+	if (*spec == ':') {
+		spec++;
+		if (enter_id_scan(&spec, "", &g) < 0)
+			return -EINVAL;
+	}
+	*uid = u;
+	*gid = g;
+	return 0;
+}
+
+int ctl_enter_gids_parse(const char *spec, struct ctl_enter_user *u)
+{
+	uint32_t ids[CTL_ENTER_GIDS_MAX] = {0};
+	size_t n = 0;
+
+	/* An empty list is no groups. */
+	while (*spec) {
+		if (n == CTL_ENTER_GIDS_MAX ||
+		    enter_id_scan(&spec, ",", &ids[n]) < 0)
+			return -EINVAL;
+		n++;
+		if (*spec == ',' && !*++spec)
+			return -EINVAL;
+	}
+	memcpy(u->gids, ids, n * sizeof(ids[0]));
+	u->n_gids = n;
+	return 0;
+}

@@ -125,4 +125,42 @@ int ctl_guest_msg_decode(uint8_t kind, const uint8_t *payload, size_t len,
 /* True for an appc AC name ([a-z0-9]+([-./][a-z0-9]+)*), at most 255 bytes. */
 bool ctl_app_name_valid(const char *name);
 
+/* ---- the enter request's identity and place (host -> guest) */
+
+#define CTL_ENTER_GIDS_MAX 64
+#define CTL_ENTER_CWD_MAX  4095
+/* Largest uid or gid: (uint32_t)-1 means "unchanged" to set*id(). */
+#define CTL_ENTER_ID_MAX 4294967294u
+
+/*
+ * Who the entered process runs as and where it starts: members "uid",
+ * "gid" (integers, default 0), "additional_gids" (an array of them,
+ * default none) and "cwd" (an absolute path, default the app's working
+ * directory) of the enter request.
+ */
+struct ctl_enter_user {
+	uint32_t uid, gid;
+	size_t n_gids;
+	uint32_t gids[CTL_ENTER_GIDS_MAX];
+	char cwd[CTL_ENTER_CWD_MAX + 1]; /* "" for the app's */
+};
+
+/* Adds u's members to req (the host's enter request): 0 or -ENOMEM. */
+int ctl_enter_user_encode(struct json_object *req,
+			  const struct ctl_enter_user *u);
+/*
+ * Reads them from an enter request (the guest): 0 and *out filled, or
+ * -EPROTO with *why a static message naming the bad member. Absent
+ * members take the defaults.
+ */
+int ctl_enter_user_decode(struct json_object *req, struct ctl_enter_user *out,
+			  const char **why);
+/*
+ * Parses "UID[:GID]" (decimal, each at most CTL_ENTER_ID_MAX; GID
+ * defaults to 0): 0, or -EINVAL.
+ */
+int ctl_enter_id_parse(const char *spec, uint32_t *uid, uint32_t *gid);
+/* Parses "GID[,GID...]" into u's additional gids: 0, or -EINVAL. */
+int ctl_enter_gids_parse(const char *spec, struct ctl_enter_user *u);
+
 #endif

@@ -31,6 +31,7 @@ struct enter_request {
 	char **env;  /* NULL-terminated: the app's, then the request's */
 	bool tty;
 	unsigned short rows, cols;
+	struct ctl_enter_user user; /* uid, gid, groups, cwd */
 };
 
 static void enter_strv_free(char **v)
@@ -80,7 +81,8 @@ static bool enter_string_ok(struct json_object *o, size_t max)
 
 /*
  * Validates the enter request against the app: argv, env ([k, v] pairs
- * appended to the app's environment, later keys replacing), tty, size.
+ * appended to the app's environment, later keys replacing), tty, size,
+ * uid, gid, additional_gids and cwd.
  */
 static const char *enter_parse(struct json_object *req,
 			       const struct enter_target *targets, size_t n,
@@ -89,6 +91,7 @@ static const char *enter_parse(struct json_object *req,
 {
 	struct json_object *m;
 	const struct runtime_app *app = NULL;
+	const char *problem;
 	size_t argc, envc, app_envc = 0, used;
 
 	if (!json_object_object_get_ex(req, "app", &m) ||
@@ -120,6 +123,8 @@ static const char *enter_parse(struct json_object *req,
 	}
 	if (!out->argv[0][0])
 		return "enter: empty program name";
+	if (ctl_enter_user_decode(req, &out->user, &problem) < 0)
+		return problem;
 	if (json_object_object_get_ex(req, "tty", &m)) {
 		if (!json_object_is_type(m, json_type_boolean))
 			return "enter: \"tty\" is not a boolean";
@@ -189,7 +194,10 @@ static void enter_child(const struct enter_target *t,
 			int out, int errfd)
 {
 	const struct runtime_app *app = t->app;
+	const struct ctl_enter_user *u = &req->user;
+	const char *cwd = u->cwd[0] ? u->cwd : app->working_dir;
 	char path[64], program[4096], err[CTL_MESSAGE_MAX];
+	gid_t gids[CTL_ENTER_GIDS_MAX];
 	cleanup_close int mnt = -1;
 	cleanup_close int root = -1;
 	int ret;
@@ -246,15 +254,20 @@ static void enter_child(const struct enter_target *t,
 	ret = app_set_rlimits(app, err, sizeof(err));
 	if (ret < 0)
 		goto fail;
-	if (chdir(app->working_dir) < 0) {
-		snprintf(err, sizeof(err), "change to working dir %s: %s",
-			 app->working_dir, strerror(errno));
+	for (size_t i = 0; i < u->n_gids; i++)
+		gids[i] = (gid_t)u->gids[i];
+	ret = app_become(app, (uid_t)u->uid, (gid_t)u->gid, gids, u->n_gids,
+			 err, sizeof(err));
+	if (ret < 0)
+		goto fail;
+	/* As the user, like runc: a cwd it cannot reach is an error. */
+	if (chdir(cwd) < 0) {
+		snprintf(err, sizeof(err), "chdir to cwd %.3000s: %s", cwd,
+			 strerror(errno));
 		goto fail;
 	}
-	ret = app_become(app, 0, 0, NULL, 0, err, sizeof(err));
-	if (ret >= 0)
-		ret = app_find_program(req->argv[0], req->env, program,
-				       sizeof(program), err, sizeof(err));
+	ret = app_find_program(req->argv[0], req->env, program, sizeof(program),
+			       err, sizeof(err));
 	if (ret >= 0) {
 		umask(022);
 		ret = app_lock(app, err, sizeof(err));

@@ -47,13 +47,95 @@ static void enter_restore_terminal(void)
 	}
 }
 
+#define ENTER_USAGE_LINE                                                   \
+	"Usage: cocoon enter [--app=NAME] [--env=K=V]... [--cwd=DIR]\n"    \
+	"                    [--user=UID[:GID]] [--groups=GID[,GID...]]\n" \
+	"                    UUID [CMD [ARGS...]]\n"
+
+/* What the command line asks of the entered process. */
+struct enter_opts {
+	const char *app;
+	const char **env; /* "K=V" strings, in order */
+	size_t n_env;
+	struct ctl_enter_user user;
+};
+
 static int enter_usage(const char *why)
 {
-	fprintf(stderr,
-		"cocoon enter: %s\n"
-		"Usage: cocoon enter [--app=NAME] UUID [CMD [ARGS...]]\n",
-		why);
+	fprintf(stderr, "cocoon enter: %s\n" ENTER_USAGE_LINE, why);
 	return CLI_EXIT_USAGE;
+}
+
+/*
+ * 1 and *val when argv[*i] is option name as "NAME=VAL" or "NAME VAL"
+ * (then *i moves past VAL), 0 when it is another argument, -1 when
+ * the value is missing.
+ */
+static int enter_opt(int argc, char **argv, int *i, const char *name,
+		     const char **val)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len))
+		return 0;
+	if (argv[*i][len] == '=') {
+		*val = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+/*
+ * The options before the UUID. 0 and *uuid_at (argc when none), or a
+ * CLI_EXIT_USAGE status after printing why.
+ */
+static int enter_parse_opts(int argc, char **argv, struct enter_opts *o,
+			    int *uuid_at)
+{
+	const char *v;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			continue;
+		if ((r = enter_opt(argc, argv, &i, "--app", &v)) != 0) {
+			if (r < 0)
+				return enter_usage("--app needs a NAME");
+			o->app = v;
+		} else if ((r = enter_opt(argc, argv, &i, "--env", &v)) != 0) {
+			if (r < 0 || !strchr(v, '=') || v[0] == '=')
+				return enter_usage("--env needs NAME=VALUE");
+			o->env[o->n_env++] = v;
+		} else if ((r = enter_opt(argc, argv, &i, "--cwd", &v)) != 0) {
+			if (r < 0 || v[0] != '/' ||
+			    strlen(v) > CTL_ENTER_CWD_MAX)
+				return enter_usage("--cwd needs an absolute "
+						   "path");
+			strcpy(o->user.cwd, v);
+		} else if ((r = enter_opt(argc, argv, &i, "--user", &v)) != 0) {
+			if (r < 0 || ctl_enter_id_parse(v, &o->user.uid,
+							&o->user.gid) < 0)
+				return enter_usage("--user needs UID[:GID] "
+						   "(numbers)");
+		} else if ((r = enter_opt(argc, argv, &i, "--groups", &v)) !=
+			   0) {
+			if (r < 0 || ctl_enter_gids_parse(v, &o->user) < 0)
+				return enter_usage(
+					"--groups needs GID[,GID...] "
+					"(at most 64 numbers)");
+		} else if (argv[i][0] == '-') {
+			return enter_usage("unknown option");
+		} else {
+			break;
+		}
+	}
+	*uuid_at = i;
+	return 0;
 }
 
 /* The pod's app names, from stage0.json. */
@@ -191,8 +273,8 @@ static int enter_get_int(struct json_object *o, const char *key, int min,
 }
 
 /* The guest's hello and its answer to our enter request. */
-static int enter_handshake(int fd, const char *app, char **argv, int argc,
-			   bool tty, struct error **err)
+static int enter_handshake(int fd, const struct enter_opts *o, char **argv,
+			   int argc, bool tty, struct error **err)
 {
 	struct json_object *msg = ctl_msg_new("hello"), *arr, *env, *reply;
 	struct winsize ws = {0};
@@ -224,14 +306,29 @@ static int enter_handshake(int fd, const char *app, char **argv, int argc,
 		json_object_array_add(kv, json_object_new_string(term));
 		json_object_array_add(env, kv);
 	}
+	/* After TERM: the caller's --env wins. */
+	for (size_t i = 0; i < o->n_env; i++) {
+		struct json_object *kv = json_object_new_array();
+		const char *eq = strchr(o->env[i], '=');
+
+		json_object_array_add(
+			kv, json_object_new_string_len(o->env[i],
+						       (int)(eq - o->env[i])));
+		json_object_array_add(kv, json_object_new_string(eq + 1));
+		json_object_array_add(env, kv);
+	}
 	if (tty)
 		ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
-	json_object_object_add(msg, "app", json_object_new_string(app));
+	json_object_object_add(msg, "app", json_object_new_string(o->app));
 	json_object_object_add(msg, "argv", arr);
 	json_object_object_add(msg, "tty", json_object_new_boolean(tty));
 	json_object_object_add(msg, "rows", json_object_new_int(ws.ws_row));
 	json_object_object_add(msg, "cols", json_object_new_int(ws.ws_col));
 	json_object_object_add(msg, "env", env);
+	if (ctl_enter_user_encode(msg, &o->user) < 0) {
+		json_object_put(msg);
+		return error_set(err, ENOMEM, "out of memory");
+	}
 	r = ctl_write_json(fd, msg);
 	json_object_put(msg);
 	if (r < 0) {
@@ -437,7 +534,9 @@ static int enter_run(int argc, char **argv, const struct global_options *g)
 	cleanup_error struct error *err = NULL;
 	cleanup_pod struct pod *p = NULL;
 	cleanup_close int fd = -1;
-	const char *app = NULL, *uuid = NULL;
+	cleanup_free const char **env = NULL;
+	const char *app, *uuid;
+	struct enter_opts o = {0};
 	char *default_cmd[] = {"/bin/sh", NULL};
 	char **cmd, **names = NULL;
 	size_t nnames = 0;
@@ -445,20 +544,16 @@ static int enter_run(int argc, char **argv, const struct global_options *g)
 	int i, ncmd, status;
 	struct stat st;
 
-	for (i = 1; i < argc && !uuid; i++) {
-		if (!strncmp(argv[i], "--app=", 6))
-			app = argv[i] + 6;
-		else if (!strcmp(argv[i], "--app") && i + 1 < argc)
-			app = argv[++i];
-		else if (!strcmp(argv[i], "--"))
-			continue;
-		else if (argv[i][0] == '-')
-			return enter_usage("unknown option");
-		else
-			uuid = argv[i];
-	}
-	if (!uuid)
+	env = calloc((size_t)argc, sizeof(*env));
+	if (!env)
+		return 1;
+	o.env = env;
+	if (enter_parse_opts(argc, argv, &o, &i) != 0)
+		return CLI_EXIT_USAGE;
+	if (i >= argc)
 		return enter_usage("no pod UUID given");
+	uuid = argv[i++];
+	app = o.app;
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	cmd = i < argc ? argv + i : default_cmd;
@@ -478,7 +573,7 @@ static int enter_run(int argc, char **argv, const struct global_options *g)
 		goto fail;
 	}
 	if (!app)
-		app = names[0];
+		app = o.app = names[0];
 	for (i = 0; i < (int)nnames && strcmp(names[i], app); i++)
 		;
 	if (i == (int)nnames) {
@@ -501,7 +596,7 @@ static int enter_run(int argc, char **argv, const struct global_options *g)
 		}
 	}
 	fd = enter_connect(p, &err);
-	if (fd < 0 || enter_handshake(fd, app, cmd, ncmd, tty, &err) < 0) {
+	if (fd < 0 || enter_handshake(fd, &o, cmd, ncmd, tty, &err) < 0) {
 		error_wrap(&err, "pod %s, app %s", p->uuid, app);
 		goto fail;
 	}
@@ -529,22 +624,32 @@ fail:
 	return 1;
 }
 
-COCOON_COMMAND(
-	enter, .name = "enter", .summary = "run a command in a running pod",
-	.usage = "Usage: cocoon enter [--app=NAME] UUID [CMD [ARGS...]]\n"
-		 "\n"
-		 "Runs CMD (default /bin/sh, when the app has one) "
-		 "inside the app's\n"
-		 "mount namespace and root, as root with the app's "
-		 "capabilities and\n"
-		 "environment. With a terminal on stdin and stdout "
-		 "the command gets\n"
-		 "a pty, else pipes.\n"
-		 "\n"
-		 "Options:\n"
-		 "  --app=NAME   the app to enter; needed when the pod "
-		 "has several\n"
-		 "\n"
-		 "Exit status: the command's (128+N if a signal N "
-		 "ended it).\n",
-	.run = enter_run);
+COCOON_COMMAND(enter, .name = "enter",
+	       .summary = "run a command in a running pod",
+	       .usage = ENTER_USAGE_LINE
+	       "\n"
+	       "Runs CMD (default /bin/sh, when the app has one) "
+	       "inside the app's\n"
+	       "mount namespace and root, with the app's "
+	       "capabilities and\n"
+	       "environment, as root in the app's working directory "
+	       "unless told\n"
+	       "otherwise. With a terminal on stdin and stdout "
+	       "the command gets\n"
+	       "a pty, else pipes.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --app=NAME      the app to enter; needed when the pod "
+	       "has several\n"
+	       "  --env=K=V       set K in the command's environment "
+	       "(repeatable)\n"
+	       "  --cwd=DIR       start in DIR (absolute; it must "
+	       "exist)\n"
+	       "  --user=UID[:GID]  run as UID and GID (numbers; GID "
+	       "defaults to 0)\n"
+	       "  --groups=GID[,GID...]  supplementary groups (default "
+	       "none)\n"
+	       "\n"
+	       "Exit status: the command's (128+N if a signal N "
+	       "ended it).\n",
+	       .run = enter_run);

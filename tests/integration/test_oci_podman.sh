@@ -5,7 +5,7 @@
 # image imported from the pod image's busybox rootfs (no registry). It
 # checks `run --rm` printing to stdout from a VM (the guest's kernel is not
 # the host's), exit codes (0, 3, a death by SIGKILL), -e, -w, -u, -v rw
-# and ro, --memory sizing the VM, `run -d` with `ps`, `exec` (-i, -it),
+# and ro, --memory sizing the VM, `run -d` with `ps`, `exec` (-i, -it, -e/-w/-u),
 # `stop` and `kill`, `run -it` through tmux, and that COCOON_OCI_RUNS (20)
 # runs in a row leave no containers, pods, mounts, cgroups, conmon or VMM
 # behind.
@@ -152,6 +152,21 @@ expect_status "podman exec: the command's exit status (5)" 5 $? "$tmp/exec.err"
 expect_grep "... its stdout" '^in-exec$' "$tmp/exec.out"
 [ "$(sed -n 2p "$tmp/exec.out")" = "$guest_kernel" ] &&
 	ok "... from inside the guest" || fail "exec ran where? $(cat "$tmp/exec.out")"
+# podman exec -e/-w/-u reach the guest through process.json
+timeout 180 "${P[@]}" exec -e K=from-e -w /tmp -u 1000:100 svc \
+	/bin/sh -c 'echo "$(id -u):$(id -g) $(pwd) $K"' \
+	</dev/null >"$tmp/exec-u.out" 2>"$tmp/exec-u.err"
+expect_status "podman exec -e -w -u" 0 $? "$tmp/exec-u.err"
+expect_grep "... runs as 1000:100 in /tmp with K" '^1000:100 /tmp from-e$' \
+	"$tmp/exec-u.out"
+timeout 180 "${P[@]}" exec svc /bin/sh -c 'echo "$(id -u):$(id -g) $(pwd)"' \
+	</dev/null >"$tmp/exec-r.out" 2>"$tmp/exec-r.err"
+expect_grep "plain podman exec runs as root in the app's cwd" '^0:0 /$' \
+	"$tmp/exec-r.out"
+timeout 180 "${P[@]}" exec -w /nonexistent svc /bin/true \
+	</dev/null >/dev/null 2>"$tmp/exec-w.err"
+expect_status "podman exec -w of a missing directory fails" 1 $? "$tmp/exec-w.err"
+expect_grep "... saying why" 'chdir to cwd /nonexistent' "$tmp/exec-w.err"
 echo from-stdin | timeout 180 "${P[@]}" exec -i svc /bin/cat \
 	>"$tmp/exec-i.out" 2>"$tmp/exec-i.err"
 expect_status "podman exec -i" 0 $? "$tmp/exec-i.err"

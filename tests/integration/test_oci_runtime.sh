@@ -3,7 +3,8 @@
 # a bundle made from the pod image's rootfs and `crun spec`, then create,
 # state (created), start, state (running), the app's stdout, its exit code
 # through the pid-file's process, kill (TERM, KILL, a signal that cannot be
-# forwarded), exec (foreground, --process, --detach), delete (refused
+# forwarded), exec (foreground, --process with env, cwd and user, runc's
+# --env/--cwd/--user/--additional-gids, a missing cwd, --detach), delete (refused
 # while running, --force), a container deleted before start, a terminal
 # through --console-socket, bind (rw/ro) and tmpfs mounts, memory and CPU
 # sizing the VM, the errors an engine must see (bad config.json, a taken
@@ -363,6 +364,56 @@ rt exec --process "$tmp/process.json" t </dev/null >"$tmp/exec2.out" \
 	2>"$tmp/exec2.err"
 expect_status "exec --process" 0 $? "$tmp/exec2.err"
 expect_grep "... runs process.json's args" '^from-process-json$' "$tmp/exec2.out"
+# process.json's env, cwd and user (podman exec -e -w -u --group-add)
+cat >"$tmp/process-user.json" <<'JSON'
+{"args": ["/bin/sh", "-c", "echo \"$(id -u):$(id -g) [$(id -G)] $(pwd) $K\""],
+ "env": ["PATH=/usr/bin:/bin", "K=from-env"], "cwd": "/tmp",
+ "user": {"uid": 1000, "gid": 100, "additionalGids": [10, 20]}}
+JSON
+rt exec --process "$tmp/process-user.json" t </dev/null \
+	>"$tmp/exec-user.out" 2>"$tmp/exec-user.err"
+expect_status "exec --process with env, cwd, user" 0 $? "$tmp/exec-user.err"
+expect_grep "... as uid 1000, gid 100, groups 10 20, in /tmp, with K" \
+	'^1000:100 \[100 10 20\] /tmp from-env$' "$tmp/exec-user.out"
+if grep -q 'ignored' "$tmp/exec-user.err"; then
+	fail "exec still warns about ignored fields: $(cat "$tmp/exec-user.err")"
+else
+	ok "... without an 'ignored' warning"
+fi
+rt exec t /bin/sh -c 'echo "$(id -u):$(id -g) $(pwd)"' </dev/null \
+	>"$tmp/exec-root.out" 2>"$tmp/exec-root.err"
+expect_grep "exec without a user runs as root in the app's cwd" '^0:0 /$' \
+	"$tmp/exec-root.out"
+# runc's own flags: --env, --cwd, --user, --additional-gids
+rt exec --env K=flag -e L=2 --cwd /tmp --user 1000:100 --additional-gids 30 t \
+	/bin/sh -c 'echo "$(id -u):$(id -g) [$(id -G)] $(pwd) $K $L"' \
+	</dev/null >"$tmp/exec-flags.out" 2>"$tmp/exec-flags.err"
+expect_status "exec --env --cwd --user --additional-gids" 0 $? "$tmp/exec-flags.err"
+expect_grep "... all applied" '^1000:100 \[100 30\] /tmp flag 2$' \
+	"$tmp/exec-flags.out"
+echo '{"args": ["true"], "cwd": "/nonexistent", "env": ["PATH=/bin"]}' \
+	>"$tmp/process-nocwd.json"
+rt exec --process "$tmp/process-nocwd.json" t </dev/null \
+	>/dev/null 2>"$tmp/exec-nocwd.err"
+expect_status "exec with a missing cwd fails" 1 $?
+expect_grep "... saying which" 'chdir to cwd /nonexistent: No such file' \
+	"$tmp/exec-nocwd.err"
+echo '{"args": ["/bin/sh", "-c", "echo \"cwd=$(pwd)\""], "cwd": ""}' \
+	>"$tmp/process-emptycwd.json"
+rt exec --process "$tmp/process-emptycwd.json" t </dev/null \
+	>"$tmp/exec-emptycwd.out" 2>"$tmp/exec-emptycwd.err"
+expect_grep "exec with cwd \"\" (as runc allows) runs in the app's cwd" \
+	'^cwd=/$' "$tmp/exec-emptycwd.out"
+echo '{"args": ["true"], "cwd": 5}' >"$tmp/process-badcwd.json"
+rt exec --process "$tmp/process-badcwd.json" t </dev/null \
+	>/dev/null 2>"$tmp/exec-badcwd.err"
+expect_status "exec with a cwd that is not a string fails" 1 $?
+echo '{"args": ["true"], "cwd": "/", "user": {"uid": -1, "gid": 0}}' \
+	>"$tmp/process-baduser.json"
+rt exec --process "$tmp/process-baduser.json" t </dev/null \
+	>/dev/null 2>"$tmp/exec-baduser.err"
+expect_status "exec with a negative uid fails" 1 $?
+expect_grep "... naming process.user" 'process.user' "$tmp/exec-baduser.err"
 rt exec --detach --pid-file "$tmp/exec.pid" t /bin/sh -c 'echo detached' \
 	</dev/null >"$tmp/exec3.out" 2>"$tmp/exec3.err"
 expect_status "exec --detach" 0 $? "$tmp/exec3.err"

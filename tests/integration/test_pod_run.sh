@@ -224,6 +224,33 @@ if u=$(wait_running "$tmp/long.uuid") && wait_app_started "$u"; then
 	expect_status "enter --app with an unknown app fails" 1 $?
 	expect_grep "enter --app names the unknown app" 'no app named "nope"' \
 		"$tmp/enter4.err"
+	# --user, --cwd, --env, --groups (docs/protocol.md: uid, gid,
+	# additional_gids, cwd and env of the enter request)
+	c enter "$u" /bin/sh -c 'echo "$(id -u):$(id -g) $(id -G) $(pwd)"' \
+		>"$tmp/enter6.out" 2>"$tmp/enter6.err" </dev/null
+	expect_grep "enter runs as root without groups by default" '^0:0 0 /' \
+		"$tmp/enter6.out"
+	c enter --user 1000:100 --cwd /tmp --env A=b --env=C=d=e --groups=10,20 \
+		"$u" /bin/sh -c 'echo "$(id -u):$(id -g) [$(id -G)] $(pwd) $A $C"' \
+		>"$tmp/enter7.out" 2>"$tmp/enter7.err" </dev/null
+	expect_status "enter --user --cwd --env --groups" 0 $? "$tmp/enter7.err"
+	expect_grep "... runs as 1000:100 with groups 10 20, in /tmp, with A and C" \
+		'^1000:100 \[100 10 20\] /tmp b d=e$' "$tmp/enter7.out"
+	c enter --user=1000 "$u" /bin/sh -c 'echo "$(id -u):$(id -g) [$(id -G)]"' \
+		>"$tmp/enter8.out" 2>"$tmp/enter8.err" </dev/null
+	expect_grep "enter --user UID: gid 0, no groups" '^1000:0 \[0\]$' \
+		"$tmp/enter8.out"
+	c enter --cwd /nonexistent "$u" true >/dev/null 2>"$tmp/enter9.err"
+	expect_status "enter --cwd of a missing directory fails" 1 $?
+	expect_grep "... saying so" 'chdir to cwd /nonexistent: No such file' \
+		"$tmp/enter9.err"
+	c enter --user root "$u" true >/dev/null 2>"$tmp/enter10.err"
+	expect_status "enter --user with a name is a usage error" 2 $?
+	expect_grep "... naming the option" 'user needs UID' "$tmp/enter10.err"
+	c enter --env =x "$u" true >/dev/null 2>"$tmp/enter11.err"
+	expect_status "enter --env without a name is a usage error" 2 $?
+	c enter --cwd tmp "$u" true >/dev/null 2>"$tmp/enter12.err"
+	expect_status "enter --cwd with a relative path is a usage error" 2 $?
 	start=$(date +%s)
 	c stop "$u" >"$tmp/stop.out" 2>"$tmp/stop.err"
 	expect_status "stop succeeds" 0 $? "$tmp/stop.err"
