@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stage0/netns.h"
+#include "stage0/netns_int.h"
 
 #include "common/cleanup.h"
 #include "common/nl.h"
@@ -31,21 +32,7 @@
 /* The u32 filters' priority; any value works, there is one per device. */
 #define NETNS_FILTER_PRIO 1
 
-/* What a namespace child sends back, with the tap fd as SCM_RIGHTS. */
-struct netns_reply {
-	int error; /* 0, or -errno */
-	uint8_t mac[6];
-	uint32_t mtu;
-	char msg[256];
-	uint32_t nroutes;
-	struct netns_route routes[NETNS_ROUTES_MAX];
-};
-
-static int netns_fail(struct netns_reply *r, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Records the child's failure; returns error (a -errno). */
-static int netns_fail(struct netns_reply *r, int error, const char *fmt, ...)
+int netns_fail(struct netns_reply *r, int error, const char *fmt, ...)
 {
 	char what[192];
 	va_list ap;
@@ -58,9 +45,8 @@ static int netns_fail(struct netns_reply *r, int error, const char *fmt, ...)
 	return error;
 }
 
-/* As netns_fail, with the kernel's extended ACK message when it sent one. */
-static int netns_fail_nl(struct netns_reply *r, const struct nl_sock *nl,
-			 int error, const char *what)
+int netns_fail_nl(struct netns_reply *r, const struct nl_sock *nl, int error,
+		  const char *what)
 {
 	if (nl->ext_msg[0])
 		return netns_fail(r, error, "%s (%s)", what, nl->ext_msg);
@@ -91,11 +77,12 @@ static int netns_mkdirs(const char *dir, struct error **err)
 }
 
 /*
- * The child of netns_create(): a new network namespace, bound at path,
- * with lo up.
+ * The child of netns_create() (arg: the path), not in a namespace yet: a
+ * new network namespace, bound at the path, with lo up.
  */
-static int netns_create_child(const char *path, struct netns_reply *r)
+static int netns_create_child(void *arg, struct netns_reply *r)
 {
+	const char *path = arg;
 	struct nl_sock nl;
 	int ret;
 
@@ -111,7 +98,7 @@ static int netns_create_child(const char *path, struct netns_reply *r)
 	if (ret < 0)
 		netns_fail_nl(r, &nl, ret, "bring lo up");
 	nl_close(&nl);
-	return ret;
+	return -1; /* no fd to send */
 }
 
 /* Sends r (and fd when >= 0) to the parent. */
@@ -208,12 +195,9 @@ fail:
 int netns_create(const char *path, struct error **err)
 {
 	cleanup_free char *dir = strdup(path);
-	cleanup_close int sv0 = -1;
-	cleanup_close int sv1 = -1;
 	struct netns_reply r;
 	char *slash;
-	int fd, sv[2];
-	pid_t pid;
+	int fd;
 
 	if (!dir)
 		return error_set(err, ENOMEM, "out of memory");
@@ -229,30 +213,9 @@ int netns_create(const char *path, struct error **err)
 		return error_set_errno(err, "create network namespace %s",
 				       path);
 	close(fd);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		error_set_errno(err, "socketpair");
-		goto undo;
-	}
-	sv0 = sv[0];
-	sv1 = sv[1];
-	pid = fork();
-	if (pid < 0) {
-		error_set_errno(err, "fork");
-		goto undo;
-	}
-	if (pid == 0) {
-		memset(&r, 0, sizeof(r));
-		netns_create_child(path, &r);
-		netns_reply_send(sv1, &r, -1);
-		_exit(r.error < 0 ? 1 : 0);
-	}
-	close(steal_fd(&sv1));
-	if (netns_reply_wait(sv0, pid, &r, &fd, err) < 0)
-		goto undo;
-	if (fd >= 0)
-		close(fd);
-	return 0;
-undo:
+	if (netns_run_in(NULL, netns_create_child, (void *)path, &r, NULL,
+			 err) == 0)
+		return 0;
 	umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	unlink(path);
 	return error_wrap(err, "create network namespace %s", path);
@@ -290,7 +253,7 @@ static int netns_add_ingress(struct nl_sock *nl, int ifindex)
 	return nl_request(nl, &m);
 }
 
-static void netns_del_ingress(struct nl_sock *nl, int ifindex)
+int netns_del_ingress(struct nl_sock *nl, int ifindex)
 {
 	uint8_t buf[NL_BUF_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct tcmsg *t;
@@ -299,12 +262,12 @@ static void netns_del_ingress(struct nl_sock *nl, int ifindex)
 	nl_msg_init(&m, buf, sizeof(buf), RTM_DELQDISC, 0);
 	t = nl_msg_put_header(&m, sizeof(*t));
 	if (!t)
-		return;
+		return -EMSGSIZE;
 	t->tcm_family = AF_UNSPEC;
 	t->tcm_ifindex = ifindex;
 	t->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
 	t->tcm_parent = TC_H_INGRESS;
-	nl_request(nl, &m);
+	return nl_request(nl, &m);
 }
 
 /*
@@ -565,17 +528,65 @@ out:
 	return ret;
 }
 
+int netns_run_in(const char *netns_path, netns_child_fn fn, void *arg,
+		 struct netns_reply *r, int *fd, struct error **err)
+{
+	cleanup_close int ns = -1;
+	cleanup_close int sv0 = -1;
+	cleanup_close int sv1 = -1;
+	int sv[2], got;
+	pid_t pid;
+
+	if (fd)
+		*fd = -1;
+	if (netns_path)
+		ns = open(netns_path, O_RDONLY | O_CLOEXEC);
+	if (netns_path && ns < 0)
+		return error_set_errno(err, "open network namespace %s",
+				       netns_path);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return error_set_errno(err, "socketpair");
+	sv0 = sv[0];
+	sv1 = sv[1];
+	pid = fork();
+	if (pid < 0)
+		return error_set_errno(err, "fork");
+	if (pid == 0) {
+		int ret = -EINVAL;
+
+		memset(r, 0, sizeof(*r));
+		if (ns >= 0 && setns(ns, CLONE_NEWNET) < 0)
+			ret = netns_fail(r, -errno, "enter the namespace");
+		else
+			ret = fn(arg, r);
+		netns_reply_send(sv1, r, ret);
+		_exit(r->error < 0 ? 1 : 0);
+	}
+	close(steal_fd(&sv1));
+	if (netns_reply_wait(sv0, pid, r, &got, err) < 0)
+		return -1;
+	if (fd)
+		*fd = got;
+	else if (got >= 0)
+		close(got);
+	return 0;
+}
+
+static int netns_tap_child_fn(void *arg, struct netns_reply *r)
+{
+	const struct netns_tap_args *a = arg;
+
+	return netns_tap_child(a->ifname, a->tap_name, r);
+}
+
 int netns_tap_attach(const char *netns_path, const char *ifname,
 		     const char *tap_name, int *tap_fd, uint8_t mac[6],
 		     unsigned *mtu, struct netns_route *routes, size_t *nroutes,
 		     struct error **err)
 {
-	cleanup_close int ns = -1;
-	cleanup_close int sv0 = -1;
-	cleanup_close int sv1 = -1;
+	struct netns_tap_args a = {.ifname = ifname, .tap_name = tap_name};
 	struct netns_reply r;
-	int sv[2], fd;
-	pid_t pid;
+	int fd;
 
 	*tap_fd = -1;
 	if (strlen(ifname) >= IFNAMSIZ || strlen(tap_name) >= IFNAMSIZ ||
@@ -584,33 +595,7 @@ int netns_tap_attach(const char *netns_path, const char *ifname,
 				 "attach tap \"%s\" to \"%s\": bad interface "
 				 "name",
 				 tap_name, ifname);
-	ns = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (ns < 0)
-		return error_set_errno(err, "open network namespace %s",
-				       netns_path);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		error_set_errno(err, "socketpair");
-		goto fail;
-	}
-	sv0 = sv[0];
-	sv1 = sv[1];
-	pid = fork();
-	if (pid < 0) {
-		error_set_errno(err, "fork");
-		goto fail;
-	}
-	if (pid == 0) {
-		memset(&r, 0, sizeof(r));
-		fd = -1;
-		if (setns(ns, CLONE_NEWNET) < 0)
-			netns_fail(&r, -errno, "enter the namespace");
-		else
-			fd = netns_tap_child(ifname, tap_name, &r);
-		netns_reply_send(sv1, &r, fd);
-		_exit(fd < 0 ? 1 : 0);
-	}
-	close(steal_fd(&sv1));
-	if (netns_reply_wait(sv0, pid, &r, &fd, err) < 0)
+	if (netns_run_in(netns_path, netns_tap_child_fn, &a, &r, &fd, err) < 0)
 		goto fail;
 	if (fd < 0) {
 		error_set(err, EPROTO, "no tap fd came back");

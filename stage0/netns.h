@@ -28,6 +28,15 @@
 /* The virtio-net header the VMM uses on the tap (virtio 1.2 §5.1.6). */
 #define NETNS_TAP_VNET_HDR_SIZE 12
 
+/* An interface name with its NUL (IFNAMSIZ). */
+#define NETNS_IFNAME_MAX 16
+
+/* The addresses of an interface, as the guest should have them. */
+#define NETNS_ADDRS_MAX 16
+struct netns_addr {
+	char cidr[50]; /* "10.88.0.5/16", "fd00::5/64" */
+};
+
 /* The routes of the plugin's interface, as the guest should have them. */
 #define NETNS_ROUTES_MAX 32
 struct netns_route {
@@ -67,5 +76,32 @@ int netns_tap_attach(const char *netns_path, const char *ifname,
 		     const char *tap_name, int *tap_fd, uint8_t mac[6],
 		     unsigned *mtu, struct netns_route *routes, size_t *nroutes,
 		     struct error **err);
+
+/*
+ * In the namespace at netns_path (one an engine made and ran CNI in): the
+ * global addresses (not loopback's, not IPv6 link-local) of ifname, or
+ * when ifname is "" on entry, of the first link that has one, whose name
+ * goes into ifname. 0 with addrs (room for NETNS_ADDRS_MAX) and *naddrs,
+ * or -1 with *err (EADDRNOTAVAIL: no link has an address).
+ */
+int netns_iface_addrs(const char *netns_path, char ifname[NETNS_IFNAME_MAX],
+		      struct netns_addr *addrs, size_t *naddrs,
+		      struct error **err);
+
+/*
+ * Whether the namespace at netns_path has a link called name: 1, 0, or
+ * -1 with *err.
+ */
+int netns_link_exists(const char *netns_path, const char *name,
+		      struct error **err);
+
+/*
+ * Undoes netns_tap_attach() in a namespace that stays (the engine's):
+ * removes ifname's ingress qdisc, with the redirect filter in it, and the
+ * tap tap_name if it is still there. Either being gone already is
+ * success; ifname and its addresses and routes are left alone.
+ */
+int netns_tap_detach(const char *netns_path, const char *ifname,
+		     const char *tap_name, struct error **err);
 
 #endif

@@ -488,10 +488,9 @@ static int oci_root(struct json_object *cfg, const char *bundle,
 }
 
 /* What config.json may ask that a VM cannot give: refused or noted. */
-static int oci_check_unsupported(struct json_object *cfg, struct oci_plan *p,
-				 struct error **err)
+static int oci_check_unsupported(struct json_object *cfg, struct error **err)
 {
-	struct json_object *hooks = oci_get(cfg, "hooks"), *ns;
+	struct json_object *hooks = oci_get(cfg, "hooks");
 
 	if (hooks && json_object_is_type(hooks, json_type_object)) {
 		json_object_object_foreach(hooks, kind, list)
@@ -530,20 +529,72 @@ static int oci_check_unsupported(struct json_object *cfg, struct oci_plan *p,
 			}
 		}
 	}
-	ns = oci_get(oci_get(cfg, "linux"), "namespaces");
-	for (size_t i = 0; ns && json_object_is_type(ns, json_type_array) &&
-			   i < json_object_array_length(ns);
-	     i++) {
+	return 0;
+}
+
+/*
+ * linux.namespaces' network entry with a path: the namespace the engine
+ * made and ran CNI in, which the pod joins (stage0.json "net": {"netns"},
+ * stage0/pod_net.c). Without a path (a new, empty namespace) or without
+ * the entry, the pod has loopback only: no "net".
+ */
+/*
+ * True for a Kubernetes pod's sandbox (pause) container, as containerd's
+ * CRI plugin and CRI-O mark it: it only holds the pod's namespaces, which
+ * mean nothing to a VM, so it must not take the pod's interface that the
+ * app container's VM needs (one interface serves one VM).
+ */
+static bool oci_is_sandbox(struct json_object *ann)
+{
+	static const char *const keys[] = {
+		"io.kubernetes.cri.container-type",  /* containerd */
+		"io.kubernetes.cri-o.ContainerType", /* CRI-O */
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = json_object_get_string(oci_get(ann, keys[i]));
+
+		if (v && !strcmp(v, "sandbox"))
+			return true;
+	}
+	return false;
+}
+
+static int oci_netns(struct json_object *cfg, struct oci_plan *p,
+		     struct json_object *stage0, struct error **err)
+{
+	struct json_object *ns = oci_get(oci_get(cfg, "linux"), "namespaces");
+	struct json_object *path = NULL, *net;
+
+	if (!ns || !json_object_is_type(ns, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(ns); i++) {
 		struct json_object *n = json_object_array_get_idx(ns, i);
 		const char *type = json_object_get_string(oci_get(n, "type"));
 
-		if (type && !strcmp(type, "network") && oci_get(n, "path"))
-			oci_warn(p,
-				 "linux.namespaces: network namespace %s "
-				 "is not wired to the VM yet: the "
-				 "container has loopback only",
-				 json_object_get_string(oci_get(n, "path")));
+		if (type && !strcmp(type, "network"))
+			path = oci_get(n, "path");
 	}
+	if (!path)
+		return 0;
+	if (!json_object_is_type(path, json_type_string) ||
+	    json_object_get_string(path)[0] != '/')
+		return error_set(err, EINVAL,
+				 "config.json: linux.namespaces: the network "
+				 "namespace path must be absolute");
+	if (oci_is_sandbox(oci_get(cfg, "annotations"))) {
+		oci_warn(p,
+			 "a pod sandbox container: the network namespace %s "
+			 "is left to the pod's app container (loopback only "
+			 "here)",
+			 json_object_get_string(path));
+		return 0;
+	}
+	net = json_object_new_object();
+	if (!net)
+		return error_set(err, ENOMEM, "out of memory");
+	json_object_object_add(net, "netns", json_object_get(path));
+	json_object_object_add(stage0, "net", net);
 	return 0;
 }
 
@@ -643,7 +694,7 @@ int oci_plan_build(const char *text, size_t len, const char *bundle,
 			       json_object_new_string(hostname));
 	json_object_object_add(rt, "uuid", json_object_new_string(uuid));
 	json_object_object_add(rt, "share", json_object_new_string("pod"));
-	if (oci_check_unsupported(cfg, out, err) < 0 ||
+	if (oci_check_unsupported(cfg, err) < 0 ||
 	    oci_root(cfg, bundle, out, err) < 0 ||
 	    oci_resources(cfg, ann, out, err) < 0 ||
 	    oci_app(cfg, ann, out, app, err) < 0 ||
@@ -657,6 +708,8 @@ int oci_plan_build(const char *text, size_t len, const char *bundle,
 		goto out;
 	out->stage0 = oci_stage0(out, stop_ms);
 	out->manifest = oci_manifest(oci_get(app, "exec"));
+	if (oci_netns(cfg, out, out->stage0, err) < 0)
+		goto out;
 	r = 0;
 out:
 	json_object_put(cfg);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define POD_NET_ETC_MAX (64u << 10) /* the host's resolv.conf or hosts */
@@ -111,7 +112,8 @@ static int jpush_str(struct json_object *a, const char *s, struct error **err)
  * veth the plugin made (the guest takes them over), the container-side
  * addresses, and the routes the plugins made in the namespace.
  */
-static struct json_object *iface_json(const struct cni_result *r,
+static struct json_object *iface_json(const struct netns_addr *nsaddrs,
+				      size_t naddrs,
 				      const struct stage1_nic *nic,
 				      unsigned mtu,
 				      const struct netns_route *nsroutes,
@@ -120,7 +122,6 @@ static struct json_object *iface_json(const struct cni_result *r,
 	struct json_object *o = json_object_new_object();
 	struct json_object *addrs = json_object_new_array();
 	struct json_object *routes = json_object_new_array();
-	char buf[CNI_ADDR_MAX + 8];
 
 	if (!o || !addrs || !routes) {
 		json_object_put(o);
@@ -133,14 +134,9 @@ static struct json_object *iface_json(const struct cni_result *r,
 	json_object_object_add(o, "mtu", json_object_new_int((int)mtu));
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "routes", routes);
-	for (size_t i = 0; i < r->n_ips; i++) {
-		if (!cni_result_ip_in_sandbox(r, i))
-			continue;
-		snprintf(buf, sizeof(buf), "%s/%u", r->ips[i].address.addr,
-			 r->ips[i].address.prefix_len);
-		if (jpush_str(addrs, buf, err) < 0)
+	for (size_t i = 0; i < naddrs; i++)
+		if (jpush_str(addrs, nsaddrs[i].cidr, err) < 0)
 			goto fail;
-	}
 	/* The routes the plugins made in the namespace (stage0/netns.h). */
 	for (size_t i = 0; i < nnsroutes; i++) {
 		struct json_object *j = json_object_new_object();
@@ -330,6 +326,49 @@ static int make_hosts_extra(struct json_object *net, char **out,
 	return 0;
 }
 
+/* The container-side addresses of a CNI result, as CIDRs. */
+static size_t result_addrs(const struct cni_result *r, struct netns_addr *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_ips && n < NETNS_ADDRS_MAX; i++)
+		if (cni_result_ip_in_sandbox(r, i))
+			snprintf(out[n++].cidr, sizeof(out[0].cidr), "%s/%u",
+				 r->ips[i].address.addr,
+				 r->ips[i].address.prefix_len);
+	return n;
+}
+
+/*
+ * Joins tap<index> to ifname in namespace ns and adds its interface,
+ * with addrs, to n->interfaces.
+ */
+static int pod_net_join(struct pod_net *n, const char *ns, const char *ifname,
+			size_t index, const struct netns_addr *addrs,
+			size_t naddrs, struct error **err)
+{
+	struct stage1_nic *nic = &n->nics[index];
+	struct netns_route routes[NETNS_ROUTES_MAX];
+	size_t nroutes = 0;
+	struct json_object *j;
+	char tap[24];
+	uint8_t mac[6];
+	unsigned mtu;
+
+	snprintf(tap, sizeof(tap), "tap%u", (unsigned)index);
+	if (netns_tap_attach(ns, ifname, tap, &nic->tap_fd, mac, &mtu, routes,
+			     &nroutes, err) < 0)
+		return -1;
+	n->nnics = index + 1;
+	snprintf(nic->mac, sizeof(nic->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	j = iface_json(addrs, naddrs, nic, mtu, routes, nroutes, err);
+	if (!j)
+		return -1;
+	json_object_array_add(n->interfaces, j);
+	return 0;
+}
+
 static int pod_net_attach(struct pod_net *n, const char *ns,
 			  const struct cni_result *results, size_t nres,
 			  struct error **err)
@@ -338,29 +377,103 @@ static int pod_net_attach(struct pod_net *n, const char *ns,
 	if (!n->interfaces)
 		return pod_net_oom(err);
 	for (size_t i = 0; i < nres; i++) {
-		struct stage1_nic *nic = &n->nics[i];
-		struct netns_route routes[NETNS_ROUTES_MAX];
-		size_t nroutes = 0;
-		struct json_object *j;
-		char ifname[24], tap[24];
-		uint8_t mac[6];
-		unsigned mtu;
+		struct netns_addr addrs[NETNS_ADDRS_MAX];
+		size_t naddrs = result_addrs(&results[i], addrs);
+		char ifname[24];
 
 		snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)i);
-		snprintf(tap, sizeof(tap), "tap%u", (unsigned)i);
-		if (netns_tap_attach(ns, ifname, tap, &nic->tap_fd, mac, &mtu,
-				     routes, &nroutes, err) < 0)
+		if (pod_net_join(n, ns, ifname, i, addrs, naddrs, err) < 0)
 			return -1;
-		n->nnics = i + 1;
-		snprintf(nic->mac, sizeof(nic->mac),
-			 "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-			 mac[2], mac[3], mac[4], mac[5]);
-		j = iface_json(&results[i], nic, mtu, routes, nroutes, err);
-		if (!j)
-			return -1;
-		json_object_array_add(n->interfaces, j);
 	}
 	return 0;
+}
+
+/*
+ * The record of an engine's namespace we joined (pod_net_cleanup undoes
+ * the join from it): "<path>\n<ifname>\n" in <pod>/net/engine-netns.
+ */
+static char *engine_record(const struct pod *p)
+{
+	char *file;
+
+	return asprintf(&file, "%s/net/engine-netns", p->path) < 0 ? NULL
+								   : file;
+}
+
+/*
+ * The namespace the engine made and ran CNI in (docs/networking.md,
+ * "In an engine's namespace"): its interface with an address gets tap0
+ * and the guest takes over its MAC, addresses and routes. Nothing is
+ * created in it but the tap and the tc filters. A namespace with no
+ * address but lo's (podman's --network none) leaves the pod loopback
+ * only.
+ */
+static int pod_net_engine(struct pod *p, const char *ns, struct pod_net *n,
+			  struct error **err)
+{
+	struct netns_addr addrs[NETNS_ADDRS_MAX];
+	char ifname[NETNS_IFNAME_MAX] = "";
+	cleanup_free char *dir = records_dir(p);
+	cleanup_free char *rec = engine_record(p);
+	FILE *f;
+	cleanup_error struct error *e = NULL;
+	size_t naddrs = 0;
+
+	if (!dir || !rec)
+		return pod_net_oom(err);
+	if (netns_iface_addrs(ns, ifname, addrs, &naddrs, &e) < 0) {
+		if (e->code != EADDRNOTAVAIL) {
+			error_set(err, e->code, "%s", e->message);
+			return -1;
+		}
+		/* podman's --network none: a namespace with lo only. */
+		log_debug("pod %s: %s: loopback only", p->uuid, e->message);
+		return 0;
+	}
+	log_debug("pod %s: engine namespace %s, interface %s", p->uuid, ns,
+		  ifname);
+	/*
+	 * One interface serves one VM: a second container in the namespace
+	 * (a Kubernetes pod's second app container, say) finds tap0 there.
+	 */
+	switch (netns_link_exists(ns, "tap0", err)) {
+	case -1:
+		return -1;
+	case 1:
+		log_warn("pod %s: %s's interface %s is already another VM's "
+			 "(tap0 is there): this pod has loopback only",
+			 p->uuid, ns, ifname);
+		return 0;
+	}
+	n->interfaces = json_object_new_array();
+	if (!n->interfaces)
+		return pod_net_oom(err);
+	/*
+	 * The join first: should it fail (an ingress qdisc the engine put on
+	 * its interface, say), nothing of the engine's may be undone.
+	 */
+	if (pod_net_join(n, ns, ifname, 0, addrs, naddrs, err) < 0)
+		return -1;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		error_set_errno(err, "create %s", dir);
+		goto undo;
+	}
+	f = fopen(rec, "we");
+	if (!f) {
+		error_set_errno(err, "write %s", rec);
+		goto undo;
+	}
+	if ((fprintf(f, "%s\n%s\n", ns, ifname) < 0) | (fclose(f) != 0)) {
+		error_set_errno(err, "write %s", rec);
+		unlink(rec);
+		goto undo;
+	}
+	return 0;
+undo:
+	pod_net_close_taps(n);
+	if (netns_tap_detach(ns, ifname, "tap0", &e) < 0)
+		log_warn("pod %s: %s", p->uuid, e->message);
+	return -1;
 }
 
 int pod_net_up(const struct global_options *g, struct pod *p,
@@ -373,6 +486,7 @@ int pod_net_up(const struct global_options *g, struct pod *p,
 	char ns[256];
 	size_t nports = 0, nres = 0;
 	const char *spec = json_object_get_string(jget(net, "spec"));
+	const char *engine_ns = json_object_get_string(jget(net, "netns"));
 	int r = -1;
 
 	memset(n, 0, sizeof(*n));
@@ -382,6 +496,17 @@ int pod_net_up(const struct global_options *g, struct pod *p,
 	dir = records_dir(p);
 	if (!dir)
 		return pod_net_oom(err);
+	if (engine_ns) {
+		if (engine_ns[0] != '/') {
+			error_set(err, EINVAL,
+				  "stage0.json: net.netns is not an absolute "
+				  "path");
+			goto out;
+		}
+		if (pod_net_engine(p, engine_ns, n, err) < 0)
+			goto undo;
+		goto etc;
+	}
 	if (cni_nets_parse(spec, &nets, err) < 0 ||
 	    ports_from_json(net, &ports, &nports, err) < 0)
 		goto out;
@@ -406,6 +531,7 @@ int pod_net_up(const struct global_options *g, struct pod *p,
 		if (pod_net_attach(n, ns, results, nres, err) < 0)
 			goto undo;
 	}
+etc:
 	if (make_resolv_conf(net, results, nres, &n->resolv_conf, err) < 0 ||
 	    make_hosts_extra(net, &n->hosts_extra, err) < 0)
 		goto undo;
@@ -451,6 +577,45 @@ void pod_net_free(struct pod_net *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/* Undoes pod_net_engine() from its record: 0 also when there is none. */
+static int pod_net_engine_cleanup(struct pod *p, struct error **err)
+{
+	cleanup_free char *rec = engine_record(p);
+	cleanup_free char *text = NULL;
+	char *ifname, *end;
+
+	if (!rec)
+		return pod_net_oom(err);
+	if (access(rec, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	text = read_small_file(rec, err);
+	if (!text)
+		return -1;
+	ifname = strchr(text, '\n');
+	end = ifname ? strchr(ifname + 1, '\n') : NULL;
+	if (!end || text[0] != '/') {
+		/*
+		 * Not ours to undo blindly: say so and drop it, so gc does
+		 * not retry a record it can never read.
+		 */
+		log_warn("pod %s: %s: not a namespace record, removed; a tap "
+			 "may be left in the engine's namespace",
+			 p->uuid, rec);
+		if (unlink(rec) < 0 && errno != ENOENT)
+			return error_set_errno(err, "remove %s", rec);
+		return 0;
+	}
+	*ifname++ = '\0';
+	*end = '\0';
+	/* The engine may have removed its namespace first: nothing to do. */
+	if (!(access(text, F_OK) < 0 && errno == ENOENT) &&
+	    netns_tap_detach(text, ifname, "tap0", err) < 0)
+		return -1;
+	if (unlink(rec) < 0 && errno != ENOENT)
+		return error_set_errno(err, "remove %s", rec);
+	return 0;
+}
+
 int pod_net_cleanup(struct pod *p, struct error **err)
 {
 	cleanup_free char *dir = records_dir(p);
@@ -459,6 +624,8 @@ int pod_net_cleanup(struct pod *p, struct error **err)
 
 	if (!dir)
 		return pod_net_oom(err);
+	if (pod_net_engine_cleanup(p, err) < 0)
+		return -1;
 	netns_path(p, ns, sizeof(ns));
 	if (cni_pod_del(dir, NULL, err) < 0)
 		r = -1;

@@ -31,8 +31,11 @@ struct pod_net {
 
 /*
  * Sets up the networks stage0.json's "net" object (stage0/pod_plan_net.h)
- * asks for. On failure nothing is left (pod_net_cleanup done). *n is
- * filled either way; pod_net_free() it.
+ * asks for. With "netns": PATH (cocoon-runtime, stage0/oci_config.c) no
+ * plugin runs and no namespace is made: tap0 joins the interface the
+ * engine made in PATH and the guest takes over its MAC, addresses and
+ * routes (lo only in PATH: loopback only). On failure nothing is left
+ * (pod_net_cleanup done). *n is filled either way; pod_net_free() it.
  */
 int pod_net_up(const struct global_options *g, struct pod *p,
 	       struct json_object *net, struct pod_net *n, struct error **err);
@@ -42,8 +45,10 @@ void pod_net_free(struct pod_net *n);
 
 /*
  * CNI DEL of what the pod's records say, then its network namespace
- * removed. Works from the pod dir alone (the supervisor, gc); nothing
- * recorded is success.
+ * removed; in an engine's namespace only the tap and the tc filters go
+ * (<pod>/net/engine-netns), the namespace and its interface stay. Works
+ * from the pod dir alone (the supervisor, gc); nothing recorded is
+ * success.
  */
 int pod_net_cleanup(struct pod *p, struct error **err);
 

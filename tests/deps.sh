@@ -16,8 +16,9 @@ packages=(
 	# pod networking: real CNI plugins, their iptables, bench/net
 	containernetworking-plugins iptables iperf3
 	# real engines driving cocoon-runtime (test_oci_podman, test_oci_containerd,
-	# bench/oci); conmon and containerd-shim-runc-v2 come with them
-	podman containerd tmux
+	# test_oci_netns, bench/oci); conmon and containerd-shim-runc-v2 come
+	# with them; netavark is podman's default network (only recommended)
+	podman containerd tmux netavark
 	# man pages (rendered and linted by tests/toolbox), syscall tracing
 	groff-base man-db mandoc strace
 	# lint

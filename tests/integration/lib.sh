@@ -56,3 +56,27 @@ finish() {
 	fi
 	exit 0
 }
+
+# oci_test_setup TOOL...: the preamble of the cocoon-runtime tests. Root
+# and /dev/kvm (run in tests/testhost/run) or a skip; every TOOL installed
+# (tests/deps.sh installs them: a missing one fails, it never skips); the
+# pod image built.
+oci_test_setup() {
+	local t
+	if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ]; then
+		echo "skip: cocoon-runtime needs root and /dev/kvm; run in tests/testhost/run"
+		exit 77
+	fi
+	for t in "$@"; do
+		command -v "$t" >/dev/null || {
+			echo "not ok: $t is not installed (bash tests/deps.sh)"
+			exit 1
+		}
+	done
+	"$top/tests/integration/mkpodimage" "$build/pod-fixtures" \
+		>"$tmp/mkpodimage.log" 2>&1 || {
+		echo "not ok: building the pod image:"
+		tail -20 "$tmp/mkpodimage.log"
+		exit 1
+	}
+}

@@ -12,22 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 runtime=$build/cocoon-runtime
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ]; then
-	echo "skip: cocoon-runtime needs root and /dev/kvm; run in tests/testhost/run"
-	exit 77
-fi
-for tool in containerd ctr containerd-shim-runc-v2 podman; do
-	command -v "$tool" >/dev/null || {
-		echo "skip: $tool is not installed (bash tests/deps.sh)"
-		exit 77
-	}
-done
-"$top/tests/integration/mkpodimage" "$build/pod-fixtures" \
-	>"$tmp/mkpodimage.log" 2>&1 || {
-	echo "not ok: building the pod image:"
-	tail -20 "$tmp/mkpodimage.log"
-	exit 1
-}
+oci_test_setup containerd ctr containerd-shim-runc-v2 podman
 
 D=$tmp/containerd
 RR=$tmp/runc-root # --runc-root: the shim adds /<namespace>

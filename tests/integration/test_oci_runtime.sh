@@ -14,20 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 runtime=$build/cocoon-runtime
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ]; then
-	echo "skip: cocoon-runtime needs root and /dev/kvm; run in tests/testhost/run"
-	exit 77
-fi
-command -v crun >/dev/null || {
-	echo "skip: crun (for \`crun spec\`) is not installed"
-	exit 77
-}
-"$top/tests/integration/mkpodimage" "$build/pod-fixtures" \
-	>"$tmp/mkpodimage.log" 2>&1 || {
-	echo "not ok: building the pod image:"
-	tail -20 "$tmp/mkpodimage.log"
-	exit 1
-}
+oci_test_setup crun jq
 
 R=$tmp/root
 engine_pids=()

@@ -461,6 +461,86 @@ static void test_tap_attach_errors(void **state)
 	error_free(&err);
 }
 
+/* A namespace playing the engine's: its interface found by its address,
+ * the tap joined and then undone, the interface left as it was. */
+static void test_engine_netns(void **state)
+{
+	struct netns_addr addrs[NETNS_ADDRS_MAX];
+	char ifname[NETNS_IFNAME_MAX] = "";
+	struct fixture *f = *state;
+	struct error *err = NULL;
+	size_t naddrs = 0;
+	uint8_t mac[6];
+	unsigned mtu;
+	int fd;
+
+	if (!is_root())
+		skip();
+	assert_int_equal(netns_create(f->pod, &err), 0);
+	/* Only lo: no interface to take over. */
+	assert_int_equal(
+		netns_iface_addrs(f->pod, ifname, addrs, &naddrs, &err), -1);
+	assert_int_equal(err->code, EADDRNOTAVAIL);
+	assert_int_equal(naddrs, 0);
+	error_free(&err);
+
+	assert_int_equal(netns_create(f->peer, &err), 0);
+	make_veth(f->pod, f->peer);
+	enter(f, f->pod);
+	link_up("eth0");
+	assert_int_equal(
+		system("ip addr add 10.77.1.2/24 dev eth0 && "
+		       "ip -6 addr add fd00:77::2/64 dev eth0 nodad && "
+		       "ip route add default via 10.77.1.1"),
+		0);
+	leave(f);
+
+	assert_int_equal(
+		netns_iface_addrs(f->pod, ifname, addrs, &naddrs, &err), 0);
+	assert_string_equal(ifname, "eth0");
+	/* lo's and the IPv6 link-local address are left out. */
+	assert_int_equal(naddrs, 2);
+	assert_string_equal(addrs[0].cidr, "10.77.1.2/24");
+	assert_string_equal(addrs[1].cidr, "fd00:77::2/64");
+	/* By name too; a name that is not there is an error. */
+	assert_int_equal(
+		netns_iface_addrs(f->pod, ifname, addrs, &naddrs, &err), 0);
+	assert_int_equal(naddrs, 2);
+	snprintf(ifname, sizeof(ifname), "eth9");
+	assert_int_equal(
+		netns_iface_addrs(f->pod, ifname, addrs, &naddrs, &err), -1);
+	assert_int_equal(err->code, ENODEV);
+	error_free(&err);
+
+	assert_int_equal(netns_tap_attach(f->pod, "eth0", "tap0", &f->tap_fd,
+					  mac, &mtu, NULL, NULL, &err),
+			 0);
+	assert_int_equal(netns_tap_detach(f->pod, "eth0", "tap0", &err), 0);
+	/* The tap is gone though its fd is open, and so is the veth's
+	 * ingress qdisc: a new join is possible again. */
+	enter(f, f->pod);
+	assert_int_equal(link_flags("tap0"), -1);
+	assert_true(link_flags("eth0") & IFF_UP);
+	leave(f);
+	if (netns_tap_attach(f->pod, "eth0", "tap1", &fd, mac, &mtu, NULL, NULL,
+			     &err) < 0)
+		fail_msg("%s", err->message);
+	close(fd);
+	assert_int_equal(netns_tap_detach(f->pod, "eth0", "tap1", &err), 0);
+	/* Again, with nothing left to remove: success. */
+	assert_int_equal(netns_tap_detach(f->pod, "eth0", "tap1", &err), 0);
+	assert_null(err);
+	/* The interface keeps its addresses and routes. */
+	snprintf(ifname, sizeof(ifname), "eth0");
+	assert_int_equal(
+		netns_iface_addrs(f->pod, ifname, addrs, &naddrs, &err), 0);
+	assert_int_equal(naddrs, 2);
+	enter(f, f->pod);
+	assert_int_equal(system("ip route show default | grep -q 10.77.1.1"),
+			 0);
+	leave(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +549,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tap_attach, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tap_attach_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_engine_netns, setup,
 						teardown),
 	};
 

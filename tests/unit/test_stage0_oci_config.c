@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,8 +269,86 @@ static void test_warnings(void **state)
 		 &p);
 	assert_non_null(p.warnings);
 	assert_non_null(strstr(p.warnings, "no_new_privs"));
-	assert_non_null(strstr(p.warnings, "/run/netns/x"));
+	/* A namespace path is wired to the VM, not warned about. */
+	assert_null(strstr(p.warnings, "/run/netns/x"));
 	oci_plan_free(&p);
+}
+
+/* The engine's network namespace becomes stage0.json's net.netns. */
+static void test_network_namespace(void **state)
+{
+	struct json_object *net;
+	struct oci_plan p;
+	struct error *err = NULL;
+	static const char with_path[] =
+		"{\"process\": {\"args\": [\"true\"]}, \"root\": {\"path\": "
+		"\"r\"}, \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, "
+		"{\"type\": \"network\", \"path\": \"/run/netns/cni-1\"}]}}";
+	static const char bad_path[] =
+		"{\"process\": {\"args\": [\"true\"]}, \"root\": {\"path\": "
+		"\"r\"}, \"linux\": {\"namespaces\": [{\"type\": "
+		"\"network\", \"path\": \"netns/x\"}]}}";
+
+	(void)state;
+	build_ok(with_path, &p);
+	assert_true(json_object_object_get_ex(p.stage0, "net", &net));
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(net, "netns")),
+		"/run/netns/cni-1");
+	assert_int_equal(json_object_object_length(net), 1);
+	oci_plan_free(&p);
+
+	/* A new namespace (no path), or none named: loopback only. */
+	build_ok("{\"process\": {\"args\": [\"true\"]}, \"root\": "
+		 "{\"path\": \"r\"}, \"linux\": {\"namespaces\": "
+		 "[{\"type\": \"network\"}]}}",
+		 &p);
+	assert_false(json_object_object_get_ex(p.stage0, "net", NULL));
+	oci_plan_free(&p);
+	build_ok("{\"process\": {\"args\": [\"true\"]}, \"root\": "
+		 "{\"path\": \"r\"}}",
+		 &p);
+	assert_false(json_object_object_get_ex(p.stage0, "net", NULL));
+	oci_plan_free(&p);
+
+	assert_int_equal(oci_plan_build(bad_path, strlen(bad_path), "/b", UUID,
+					&p, &err),
+			 -1);
+	assert_int_equal(err->code, EINVAL);
+	assert_non_null(strstr(err->message, "network namespace path"));
+	error_free(&err);
+
+	/*
+	 * A Kubernetes sandbox (pause) container, as containerd and CRI-O
+	 * mark it, leaves the namespace to the app container; an app
+	 * container of the same pod takes it.
+	 */
+	static const char *const sandbox[] = {
+		"\"io.kubernetes.cri.container-type\": \"sandbox\"",
+		"\"io.kubernetes.cri-o.ContainerType\": \"sandbox\"",
+		"\"io.kubernetes.cri.container-type\": \"container\"",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char cfg[512];
+
+		snprintf(cfg, sizeof(cfg),
+			 "{\"process\": {\"args\": [\"true\"]}, \"root\": "
+			 "{\"path\": \"r\"}, \"annotations\": {%s}, "
+			 "\"linux\": {\"namespaces\": [{\"type\": \"network\", "
+			 "\"path\": \"/run/netns/cni-1\"}]}}",
+			 sandbox[i]);
+		build_ok(cfg, &p);
+		if (i < 2) {
+			assert_false(json_object_object_get_ex(p.stage0, "net",
+							       NULL));
+			assert_non_null(p.warnings);
+			assert_non_null(strstr(p.warnings, "sandbox"));
+		} else {
+			assert_true(json_object_object_get_ex(p.stage0, "net",
+							      NULL));
+		}
+		oci_plan_free(&p);
+	}
 }
 
 static void test_host_hooks_accepted(void **state)
@@ -383,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_resources_and_annotations),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_network_namespace),
 		cmocka_unit_test(test_host_hooks_accepted),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_too_many_binds),
