@@ -418,6 +418,7 @@ static int pod_net_engine(struct pod *p, const char *ns, struct pod_net *n,
 	FILE *f;
 	cleanup_error struct error *e = NULL;
 	size_t naddrs = 0;
+	bool werr;
 
 	if (!dir || !rec)
 		return pod_net_oom(err);
@@ -463,7 +464,11 @@ static int pod_net_engine(struct pod *p, const char *ns, struct pod_net *n,
 		error_set_errno(err, "write %s", rec);
 		goto undo;
 	}
-	if ((fprintf(f, "%s\n%s\n", ns, ifname) < 0) | (fclose(f) != 0)) {
+	/* fclose() always, even when fprintf() failed */
+	werr = fprintf(f, "%s\n%s\n", ns, ifname) < 0;
+	if (fclose(f) != 0)
+		werr = true;
+	if (werr) {
 		error_set_errno(err, "write %s", rec);
 		unlink(rec);
 		goto undo;
