@@ -78,6 +78,16 @@ wait_for() {
 }
 stopped() { [ "$(state_of "$1")" = stopped ]; }
 
+# expect_lo_only WHAT FILE: FILE (a guest's `ip link show`) has lo and no
+# Ethernet link (the guest kernel's sit0 is no NIC).
+expect_lo_only() {
+	if grep -q ': lo:' "$2" && ! grep -q 'link/ether' "$2"; then
+		ok "$1"
+	else
+		fail "$1: links: $(cat "$2")"
+	fi
+}
+
 # create NAME: `create` as an engine runs it, a child subreaper that
 # reaps the container's process (reparented to it) when it ends; the
 # container's stdio in $tmp/NAME.out and .err, create's exit status in
@@ -214,11 +224,7 @@ if wait_for grep -q '^up$' "$tmp/holder.out" &&
 		rt start $c 2>"$tmp/$c.start"
 		wait_for stopped $c || fail "$c did not stop"
 		expect_grep "... $c ran" '^done$' "$tmp/$c.out"
-		if grep -q ': lo:' "$tmp/$c.out" && ! grep -q 'link/ether' "$tmp/$c.out"; then
-			ok "... with loopback only"
-		else
-			fail "$c's links: $(cat "$tmp/$c.out")"
-		fi
+		expect_lo_only "... with loopback only" "$tmp/$c.out"
 		if [ $c = second ]; then
 			expect_grep "... saying why on its stderr" \
 				"already another VM's .tap0 is there.: this pod has loopback only" "$tmp/$c.err"
@@ -254,12 +260,8 @@ expect_status "create with a new network namespace" 0 "$create_status" \
 rt start alone 2>"$tmp/alone.start"
 wait_for stopped alone || fail "the container did not stop"
 expect_grep "it ran" '^done$' "$tmp/alone.out"
-# lo, and no Ethernet link (the guest kernel's sit0 is no NIC)
-if grep -q ': lo:' "$tmp/alone.out" && ! grep -q 'link/ether' "$tmp/alone.out"; then
-	ok "a network namespace without a path: loopback only"
-else
-	fail "links: $(cat "$tmp/alone.out")"
-fi
+expect_lo_only "a network namespace without a path: loopback only" \
+	"$tmp/alone.out"
 rt delete alone >/dev/null 2>&1
 
 # ---- a namespace with lo only (podman's --network none): loopback only
@@ -274,12 +276,8 @@ expect_status "create in a namespace with lo only" 0 "$create_status" \
 rt start empty 2>"$tmp/empty.start"
 wait_for stopped empty || fail "the container did not stop"
 expect_grep "it ran" '^done$' "$tmp/empty.out"
-# lo, and no Ethernet link (the guest kernel's sit0 is no NIC)
-if grep -q ': lo:' "$tmp/empty.out" && ! grep -q 'link/ether' "$tmp/empty.out"; then
-	ok "a namespace with nothing to take over: loopback only"
-else
-	fail "links: $(cat "$tmp/empty.out")"
-fi
+expect_lo_only "a namespace with nothing to take over: loopback only" \
+	"$tmp/empty.out"
 rt delete empty >/dev/null 2>&1
 [ -z "$(ip -n "$EMPTY" -o link show | grep -v ': lo:')" ] &&
 	ok "... and nothing is left in that namespace" ||
@@ -316,10 +314,7 @@ if [ -x /usr/lib/podman/netavark ]; then
 	"${P[@]}" run --rm --network none "$IMG" sh -c 'ip -o link show' \
 		>"$tmp/podman-none.out" 2>"$tmp/podman-none.err"
 	expect_status "podman run --network none" 0 $? "$tmp/podman-none.err"
-	grep -q ': lo:' "$tmp/podman-none.out" &&
-		! grep -q link/ether "$tmp/podman-none.out" &&
-		ok "... loopback only" ||
-		fail "--network none links: $(cat "$tmp/podman-none.out")"
+	expect_lo_only "... loopback only" "$tmp/podman-none.out"
 	[ "$(ip -o link show type veth | wc -l)" = "$veths_before" ] &&
 		ok "podman's veth is gone after run --rm" ||
 		fail "veths left: $(ip -o link show type veth)"
