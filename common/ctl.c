@@ -411,13 +411,10 @@ int ctl_guest_msg_decode(uint8_t kind, const uint8_t *payload, size_t len,
 
 /* ---- the enter request's uid, gid, additional_gids and cwd */
 
-static int enter_id_get(struct json_object *req, const char *key, uint32_t *out)
+int ctl_enter_id_json(struct json_object *v, uint32_t *out)
 {
-	struct json_object *v;
 	int64_t n;
 
-	if (!json_object_object_get_ex(req, key, &v))
-		return 0;
 	if (!json_object_is_type(v, json_type_int))
 		return -EPROTO;
 	errno = 0;
@@ -427,6 +424,15 @@ static int enter_id_get(struct json_object *req, const char *key, uint32_t *out)
 		return -EPROTO;
 	*out = (uint32_t)n;
 	return 0;
+}
+
+static int enter_id_get(struct json_object *req, const char *key, uint32_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	return ctl_enter_id_json(v, out);
 }
 
 int ctl_enter_user_encode(struct json_object *req,
@@ -471,18 +477,12 @@ int ctl_enter_user_decode(struct json_object *req, struct ctl_enter_user *out,
 			return -EPROTO;
 		}
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *g = json_object_array_get_idx(v, i);
-			int64_t id;
-
-			errno = 0;
-			id = json_object_get_int64(g);
-			if (!json_object_is_type(g, json_type_int) || errno ||
-			    id < 0 || id > (int64_t)CTL_ENTER_ID_MAX) {
+			if (ctl_enter_id_json(json_object_array_get_idx(v, i),
+					      &out->gids[i]) < 0) {
 				*why = "enter: \"additional_gids\" holds a "
 				       "bad gid";
 				return -EPROTO;
 			}
-			out->gids[i] = (uint32_t)id;
 		}
 		out->n_gids = n;
 	}

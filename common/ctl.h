@@ -145,6 +145,11 @@ struct ctl_enter_user {
 	char cwd[CTL_ENTER_CWD_MAX + 1]; /* "" for the app's */
 };
 
+/*
+ * A uid or gid as JSON: an int in 0..CTL_ENTER_ID_MAX (json-c's clamping
+ * of larger numbers is caught): 0 and *out, or -EPROTO.
+ */
+int ctl_enter_id_json(struct json_object *v, uint32_t *out);
 /* Adds u's members to req (the host's enter request): 0 or -ENOMEM. */
 int ctl_enter_user_encode(struct json_object *req,
 			  const struct ctl_enter_user *u);

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,17 +188,15 @@ static int exec_parse(int argc, char **argv, struct exec_args *a,
 	return 0;
 }
 
-/* An id member of process.user: 0 and *out, 1 when absent, or -1. */
-static int exec_user_id(struct json_object *user, const char *key, int64_t *out)
+/* An id member of process.user: 0 and *out (untouched when absent), or -1. */
+static int exec_user_id(struct json_object *user, const char *key,
+			uint32_t *out)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(user, key, &v))
-		return 1;
-	if (!json_object_is_type(v, json_type_int))
-		return -1;
-	*out = json_object_get_int64(v);
-	return *out < 0 || *out > (int64_t)CTL_ENTER_ID_MAX ? -1 : 0;
+		return 0;
+	return ctl_enter_id_json(v, out) < 0 ? -1 : 0;
 }
 
 /* process.user: uid, gid, additionalGids (config.md "POSIX process"). */
@@ -205,8 +204,8 @@ static int exec_read_user(struct exec_args *a, struct json_object *user,
 			  struct error **err)
 {
 	struct json_object *gids;
-	int64_t uid = 0, gid = 0;
-	char buf[48];
+	uint32_t uid = 0, gid = 0;
+	char buf[24];
 	size_t n;
 
 	if (!json_object_is_type(user, json_type_object) ||
@@ -215,7 +214,7 @@ static int exec_read_user(struct exec_args *a, struct json_object *user,
 		return error_set(err, EINVAL,
 				 "--process %s: bad process.user uid or gid",
 				 a->process);
-	snprintf(buf, sizeof(buf), "%lld:%lld", (long long)uid, (long long)gid);
+	snprintf(buf, sizeof(buf), "%" PRIu32 ":%" PRIu32, uid, gid);
 	if (exec_set_string(&a->user, buf, err) < 0)
 		return -1;
 	if (!json_object_object_get_ex(user, "additionalGids", &gids) ||
@@ -233,16 +232,15 @@ static int exec_read_user(struct exec_args *a, struct json_object *user,
 		return error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *g = json_object_array_get_idx(gids, i);
-		int64_t id = json_object_get_int64(g);
+		uint32_t id;
 
-		if (!json_object_is_type(g, json_type_int) || id < 0 ||
-		    id > (int64_t)CTL_ENTER_ID_MAX)
+		if (ctl_enter_id_json(g, &id) < 0)
 			return error_set(err, EINVAL,
 					 "--process %s: bad gid in "
 					 "process.user.additionalGids",
 					 a->process);
-		sprintf(a->groups + strlen(a->groups), "%s%lld", i ? "," : "",
-			(long long)id);
+		sprintf(a->groups + strlen(a->groups), "%s%" PRIu32,
+			i ? "," : "", id);
 	}
 	return 0;
 }

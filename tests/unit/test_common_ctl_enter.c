@@ -135,6 +135,36 @@ static void test_decode_rejects(void **state)
 	free(long_cwd);
 }
 
+/* The one uid/gid check behind the decoder and cocoon-runtime exec. */
+static void test_id_json(void **state)
+{
+	static const char *const bad[] = {
+		"-1",	"4294967295", "99999999999999999999999",
+		"1.0",	"\"7\"",      "null",
+		"true", "[1]",	      "{}",
+	};
+	struct json_object *v;
+	uint32_t id;
+
+	(void)state;
+	v = json_tokener_parse("4294967294");
+	assert_int_equal(ctl_enter_id_json(v, &id), 0);
+	assert_int_equal(id, 4294967294u);
+	json_object_put(v);
+	v = json_tokener_parse("0");
+	assert_int_equal(ctl_enter_id_json(v, &id), 0);
+	assert_int_equal(id, 0);
+	json_object_put(v);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = json_tokener_parse(bad[i]);
+		id = 12345;
+		assert_int_equal(ctl_enter_id_json(v, &id), -EPROTO);
+		/* a refused value leaves *out alone */
+		assert_int_equal(id, 12345);
+		json_object_put(v);
+	}
+}
+
 static void test_id_parse(void **state)
 {
 	uint32_t uid = 7, gid = 7;
@@ -214,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_id_json),
 		cmocka_unit_test(test_id_parse),
 		cmocka_unit_test(test_gids_parse),
 	};
