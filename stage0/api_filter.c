@@ -156,16 +156,22 @@ static bool api_also(const char *const *also, const char *name)
 	return false;
 }
 
+/* Where a filter parser is: values so far, and before the last `or`. */
+struct api_or_state {
+	size_t count, before, alts;
+};
+
 /*
  * Parameter i is `or`: checks it and returns the next alternative, a
- * zeroed filter of size bytes (NULL with *err). used: the current one has
- * a field; *alts counts alternatives.
+ * zeroed filter of size bytes, or NULL with *err.
  */
-static void *api_or(const struct api_request *req, size_t i, bool used,
-		    size_t *alts, size_t size, struct error **err)
+static void *api_or(const struct api_request *req, size_t i,
+		    struct api_or_state *st, size_t size, struct error **err)
 {
+	bool used = st->count > st->before;
 	void *next;
 
+	st->before = st->count;
 	if (req->params[i].value[0]) {
 		error_set(err, 400, "or=%s: `or` takes no value",
 			  req->params[i].value);
@@ -176,7 +182,7 @@ static void *api_or(const struct api_request *req, size_t i, bool used,
 			  "or: an empty filter before it (nothing to combine)");
 		return NULL;
 	}
-	if (++*alts >= API_FILTER_ALTERNATIVES_MAX) {
+	if (++st->alts >= API_FILTER_ALTERNATIVES_MAX) {
 		error_set(err, 400, "more than %d filters ORed",
 			  API_FILTER_ALTERNATIVES_MAX);
 		return NULL;
@@ -186,11 +192,19 @@ static void *api_or(const struct api_request *req, size_t i, bool used,
 	return next;
 }
 
+/* After the last parameter: an `or` needs a filter after it too. */
+static int api_or_end(const struct api_or_state *st, struct error **err)
+{
+	if (st->alts && st->count == st->before)
+		return error_set(err, 400, "or: an empty filter after it");
+	return 0;
+}
+
 int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 			 struct api_pod_filter *f, struct error **err)
 {
 	struct api_pod_filter *head = f;
-	size_t count = 0, alts = 0, before = 0;
+	struct api_or_state st = {0};
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -198,30 +212,27 @@ int api_pod_filter_parse(const struct api_request *req, const char *const *also,
 		const char *n = req->params[i].name, *v = req->params[i].value;
 
 		if (!strcmp(n, "or")) {
-			f->alt = api_or(req, i, count > before, &alts,
-					sizeof(*f), err);
-			if (!f->alt)
+			/* on failure f is NULL: the loop ends, head is freed */
+			f->alt = api_or(req, i, &st, sizeof(*f), err);
+			if (!(f = f->alt))
 				r = -1;
-			else
-				f = f->alt;
-			before = count;
 		} else if (!strcmp(n, "id"))
-			r = api_strings_add(&f->ids, n, v, &count, err);
+			r = api_strings_add(&f->ids, n, v, &st.count, err);
 		else if (!strcmp(n, "state"))
-			r = api_strings_add(&f->states, n, v, &count, err);
+			r = api_strings_add(&f->states, n, v, &st.count, err);
 		else if (!strcmp(n, "app"))
-			r = api_strings_add(&f->apps, n, v, &count, err);
+			r = api_strings_add(&f->apps, n, v, &st.count, err);
 		else if (!strcmp(n, "image"))
-			r = api_strings_add(&f->images, n, v, &count, err);
+			r = api_strings_add(&f->images, n, v, &st.count, err);
 		else if (!strcmp(n, "network"))
-			r = api_strings_add(&f->networks, n, v, &count, err);
+			r = api_strings_add(&f->networks, n, v, &st.count, err);
 		else if (!strcmp(n, "annotation"))
-			r = api_kvs_add(&f->annotations, n, v, &count, err);
+			r = api_kvs_add(&f->annotations, n, v, &st.count, err);
 		else if (!api_also(also, n))
 			r = error_set(err, 400, "unknown parameter \"%s\"", n);
 	}
-	if (r == 0 && alts && count == before)
-		r = error_set(err, 400, "or: an empty filter after it");
+	if (r == 0)
+		r = api_or_end(&st, err);
 	for (f = head; r == 0 && f; f = f->alt)
 		for (size_t i = 0; r == 0 && i < f->states.n; i++)
 			if (!api_pod_state_valid(f->states.v[i]))
@@ -244,7 +255,7 @@ int api_image_filter_parse(const struct api_request *req,
 					    "last_used_after",
 					    "last_used_before"};
 	struct api_image_filter *head = f;
-	size_t count = 0, alts = 0, before = 0;
+	struct api_or_state st = {0};
 	int r = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -258,34 +269,32 @@ int api_image_filter_parse(const struct api_request *req,
 			if (!strcmp(n, times[t]))
 				break;
 		if (!strcmp(n, "or")) {
-			f->alt = api_or(req, i, count > before, &alts,
-					sizeof(*f), err);
-			if (!f->alt)
+			/* on failure f is NULL: the loop ends, head is freed */
+			f->alt = api_or(req, i, &st, sizeof(*f), err);
+			if (!(f = f->alt))
 				r = -1;
-			else
-				f = f->alt;
-			before = count;
 		} else if (t < ARRAY_SIZE(times)) {
 			/* a time is a value too: `or` needs one each side */
 			r = api_time_param(n, v, slots[t], err);
-			count++;
+			st.count++;
 		} else if (!strcmp(n, "id"))
-			r = api_strings_add(&f->ids, n, v, &count, err);
+			r = api_strings_add(&f->ids, n, v, &st.count, err);
 		else if (!strcmp(n, "prefix"))
-			r = api_strings_add(&f->prefixes, n, v, &count, err);
+			r = api_strings_add(&f->prefixes, n, v, &st.count, err);
 		else if (!strcmp(n, "base_name"))
-			r = api_strings_add(&f->base_names, n, v, &count, err);
+			r = api_strings_add(&f->base_names, n, v, &st.count,
+					    err);
 		else if (!strcmp(n, "keyword"))
-			r = api_strings_add(&f->keywords, n, v, &count, err);
+			r = api_strings_add(&f->keywords, n, v, &st.count, err);
 		else if (!strcmp(n, "label"))
-			r = api_kvs_add(&f->labels, n, v, &count, err);
+			r = api_kvs_add(&f->labels, n, v, &st.count, err);
 		else if (!strcmp(n, "annotation"))
-			r = api_kvs_add(&f->annotations, n, v, &count, err);
+			r = api_kvs_add(&f->annotations, n, v, &st.count, err);
 		else if (!api_also(also, n))
 			r = error_set(err, 400, "unknown parameter \"%s\"", n);
 	}
-	if (r == 0 && alts && count == before)
-		r = error_set(err, 400, "or: an empty filter after it");
+	if (r == 0)
+		r = api_or_end(&st, err);
 	if (r < 0)
 		api_image_filter_free(head);
 	return r;
