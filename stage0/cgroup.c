@@ -87,9 +87,14 @@ static bool cgroup_has_controllers(const char *dir, const char *file,
  */
 static int cgroup_enable(const char *dir, struct error **err)
 {
-	if (cgroup_has_controllers(dir, "cgroup.subtree_control", "memory cpu"))
+	/* pids where the kernel has it (CONFIG_CGROUP_PIDS): optional */
+	bool pids = cgroup_has_controllers(dir, "cgroup.controllers", "pids");
+
+	if (cgroup_has_controllers(dir, "cgroup.subtree_control",
+				   pids ? "memory cpu pids" : "memory cpu"))
 		return 0;
-	return cgroup_write(dir, "cgroup.subtree_control", "+memory +cpu", err);
+	return cgroup_write(dir, "cgroup.subtree_control",
+			    pids ? "+memory +cpu +pids" : "+memory +cpu", err);
 }
 
 static bool cgroup_has_file(const char *dir, const char *file)
@@ -149,6 +154,16 @@ int cgroup_pod_create(const char *uuid, unsigned mem_mib, unsigned cpus,
 			  "bounded on the host",
 			  path);
 	}
+	if (cgroup_has_file(path, "pids.max")) {
+		snprintf(value, sizeof(value), "%u", CGROUP_VMM_PIDS(cpus));
+		if (cgroup_write(path, "pids.max", value, err) < 0)
+			goto fail;
+	} else {
+		log_debug("cgroup %s has no pids.max (a kernel without "
+			  "CONFIG_CGROUP_PIDS): the VMM's tasks are bounded by "
+			  "its seccomp filters only",
+			  path);
+	}
 	*path_out = steal_pointer(&path);
 	return 0;
 fail:
@@ -173,4 +188,21 @@ int cgroup_join(int procs_fd)
 {
 	/* "0" is the writing process itself (cgroup-v2.rst, cgroup.procs). */
 	return write(procs_fd, "0", 1) == 1 ? 0 : -1;
+}
+
+long cgroup_oom_kills(const char *path)
+{
+	cleanup_free char *file = NULL;
+	cleanup_fclose FILE *f = NULL;
+	char key[32];
+	long value, kills = -1;
+
+	if (asprintf(&file, "%s/memory.events", path) < 0 ||
+	    !(f = fopen(file, "re")))
+		return -1;
+	/* "low N", "high N", "max N", "oom N", "oom_kill N", ... */
+	while (fscanf(f, "%31s %ld", key, &value) == 2)
+		if (strcmp(key, "oom_kill") == 0)
+			kills = value;
+	return kills;
 }

@@ -24,6 +24,16 @@
 /* What the VMM may use beyond the guest's RAM. */
 #define CGROUP_VMM_OVERHEAD_MIB 64
 #define CGROUP_CPU_PERIOD_US	100000u
+/*
+ * The VMM's tasks: one thread per vCPU (main() runs vCPU 0) and the
+ * device thread; pids.max allows that plus this many more, for the
+ * per-VM workers KVM attaches to the VM creator's cgroup (its NX huge
+ * page recovery thread; kvm-pit on some kernels). The VMM's seccomp
+ * filters forbid clone() once its threads run; pids.max bounds it before
+ * that too.
+ */
+#define CGROUP_VMM_PIDS_SPARE 3u
+#define CGROUP_VMM_PIDS(cpus) ((cpus) + 1u + CGROUP_VMM_PIDS_SPARE)
 
 /*
  * Creates the pod's cgroup with its limits. 0 and *path_out (malloc'd), or
@@ -40,5 +50,11 @@ int cgroup_pod_create(const char *uuid, unsigned mem_mib, unsigned cpus,
 int cgroup_open_procs(const char *path, struct error **err);
 /* Async-signal-safe: moves the calling process into the cgroup. */
 int cgroup_join(int procs_fd);
+/*
+ * How many processes of the cgroup at path the kernel's OOM killer ended
+ * for reaching memory.max ("oom_kill" of <path>/memory.events), or -1
+ * when that cannot be read.
+ */
+long cgroup_oom_kills(const char *path);
 
 #endif

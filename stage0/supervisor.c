@@ -378,6 +378,20 @@ static void sup_loop(struct sup *s)
 	}
 }
 
+/*
+ * The pod cgroup's OOM killer ended the VMM. memory.max is the guest's
+ * RAM plus the VMM's margin; whatever else the VMM's pages are charged
+ * for counts too (9p writes into a --dir on tmpfs, say).
+ */
+static void sup_fail_oom(struct sup *s)
+{
+	sup_fail(s,
+		 "vmm killed by the OOM killer: the pod's host memory limit "
+		 "(%u MiB: guest RAM + %u MiB for the VMM) was reached",
+		 s->cfg.memory_mib + CGROUP_VMM_OVERHEAD_MIB,
+		 CGROUP_VMM_OVERHEAD_MIB);
+}
+
 /* How the VMM ended, for a pod whose apps did not all report. */
 static void sup_vmm_failure(struct sup *s)
 {
@@ -390,6 +404,8 @@ static void sup_vmm_failure(struct sup *s)
 
 		if (s->killed_by_us)
 			sup_fail(s, "vmm killed");
+		else if (sig == SIGKILL && s->vmm_oom)
+			sup_fail_oom(s);
 		else if (sig == SIGSYS)
 			/*
 			 * The VMM's seccomp filters kill it with SIGSYS
@@ -418,6 +434,9 @@ static void sup_vmm_failure(struct sup *s)
 		sup_fail(s, "vmm crashed: guest triple fault");
 	} else if (WEXITSTATUS(st) == 127) {
 		sup_fail(s, "vmm crashed: could not start cocoon-vmm");
+	} else if (WEXITSTATUS(st) == 128 + SIGKILL && s->vmm_oom) {
+		/* the VMM's PID 1 passes on how its child ended */
+		sup_fail_oom(s);
 	} else if (WEXITSTATUS(st) > 128) {
 		sup_fail(s, "vmm killed: signal %d (%s)", WEXITSTATUS(st) - 128,
 			 strsignal(WEXITSTATUS(st) - 128));
@@ -481,6 +500,9 @@ static void sup_teardown(struct sup *s)
 		s->vmm_exited = true;
 		s->vmm_wait_status = st;
 	}
+	/* Read before pod_cleanup() removes the cgroup. */
+	if (s->cgroup && cgroup_oom_kills(s->cgroup) > 0)
+		s->vmm_oom = true;
 	if (s->machined)
 		machined_unregister(MACHINED_DIR, s->p->uuid);
 	notify_host_free(&s->notify);

@@ -62,6 +62,7 @@ struct sup {
 	bool vmm_exited;
 	bool stopping;	     /* stop sent (or the VMM was told to end) */
 	bool killed_by_us;   /* we SIGKILLed the VMM */
+	bool vmm_oom;	     /* the pod cgroup's OOM killer ended it */
 	bool stop_requested; /* by a signal or ^]^]^] */
 	int failed_app;	     /* first app that failed, or -1 */
 	char started_at[SUPERVISOR_TIME_MAX], exited_at[SUPERVISOR_TIME_MAX];

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Pods that fail are reported as failures, never as success (docs/pods.md
 # "Running a pod", docs/pod-commands.md "What run does"): a VMM that
-# crashes (SIGSEGV), a guest kernel that panics, an app whose exec is
-# missing, an image that does not exist, a host volume whose source is
+# crashes (SIGSEGV), a guest kernel that panics, a VMM that its cgroup's
+# OOM killer ends, an app whose exec is missing, an image that does not exist, a host volume whose source is
 # missing (when the command line is parsed, and at run time). After each,
 # status says why and gc leaves nothing behind.
 # shellcheck source=tests/integration/lib.sh
@@ -138,6 +138,50 @@ if grep -q '^survived' "$tmp/panic.out"; then
 fi
 nothing_left "a guest kernel panic"
 gc_empties "a guest kernel panic"
+
+# ---- the pod's host memory limit: the cgroup's OOM killer ends the VMM.
+# With --dir on tmpfs, what the guest writes to its root file system (the
+# overlay's upper dir, through 9p) is shmem charged to the VMM's cgroup,
+# whose memory.max is the guest's RAM + 64 MiB (stage0/cgroup.h): the
+# kernel kills the VMM there, and status says why (not "signal 9").
+S_main=$S
+S=$tmp/oomstore
+mkdir -p "$S"
+if mount -t tmpfs -o size=768m cocoon-test-oom "$S"; then
+	oom_cleanup() {
+		c gc --grace-period=0s >/dev/null 2>&1
+		umount "$tmp/oomstore" 2>/dev/null
+	}
+	trap 'oom_cleanup; pod_vm_cleanup' EXIT
+	c trust --prefix=example.com --skip-fingerprint-review \
+		"$pod_fixtures/keys/good.asc" >/dev/null 2>"$tmp/oomtrust.err"
+	expect_status "oom: trust the key in a store on tmpfs" 0 $? \
+		"$tmp/oomtrust.err"
+	c fetch "$IMG_ACI" >/dev/null 2>"$tmp/oomfetch.err"
+	expect_status "oom: fetch the image into it" 0 $? "$tmp/oomfetch.err"
+	run_pod oom --uuid-file-save="$tmp/oom.uuid" --memory=128Mi "$IMG" \
+		--exec /bin/sh -- -c \
+		'echo writing; dd if=/dev/zero of=/fill bs=1M count=600; echo survived $?'
+	u=$(cat "$tmp/oom.uuid" 2>/dev/null)
+	expect_grep "oom: the app started writing" '^writing$' "$tmp/oom.out"
+	expect_status "oom: run exits 1" 1 "$st" "$tmp/oom.err"
+	oom_msg='vmm killed by the OOM killer: the pod.s host memory limit \(192 MiB: guest RAM \+ 64 MiB for the VMM\) was reached'
+	expect_grep "oom: run names the OOM killer and the limit" \
+		"pod $u failed: $oom_msg" "$tmp/oom.err"
+	c status "$u" >"$tmp/oom.status" 2>&1
+	expect_grep "oom: status gives the reason" "^reason=$oom_msg\$" \
+		"$tmp/oom.status"
+	if grep -q '^survived' "$tmp/oom.out"; then
+		fail "oom: the app outlived its VMM: $(cat "$tmp/oom.out")"
+	fi
+	nothing_left "an OOM-killed VMM"
+	gc_empties "an OOM-killed VMM"
+	umount "$S" || fail "oom: unmount the tmpfs store"
+	trap pod_vm_cleanup EXIT
+else
+	fail "oom: mount a tmpfs for the store"
+fi
+S=$S_main
 
 # ---- the app's exec is missing
 run_pod nope --uuid-file-save="$tmp/nope.uuid" "$IMG" --exec /nope

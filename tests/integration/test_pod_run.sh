@@ -204,6 +204,23 @@ if u=$(wait_running "$tmp/long.uuid") && wait_app_started "$u"; then
 	else
 		echo "note: no cpu.max here (kernel without CONFIG_CFS_BANDWIDTH): CPU bound not checked"
 	fi
+	# pids.max (stage0/cgroup.h CGROUP_VMM_PIDS): the VMM's threads, one
+	# per vCPU and the device thread, + 3 spare for the workers KVM
+	# attaches to the VM creator's cgroup (one here).
+	if [ -e "$cg/pids.max" ]; then
+		expect_status "the pod's pids.max is 1 vCPU + the device thread + 3" \
+			5 "$(cat "$cg/pids.max" 2>&1)"
+		expect_status "the VMM's threads: one per vCPU and the device thread" \
+			2 "$(find "/proc/$vmm_pid/task" -mindepth 1 -maxdepth 1 | wc -l)"
+		pids_now=$(cat "$cg/pids.current" 2>&1)
+		if [ "$pids_now" -ge 2 ] 2>/dev/null && [ "$pids_now" -le 5 ]; then
+			ok "the pod's cgroup holds $pids_now tasks, within pids.max"
+		else
+			fail "the pod's cgroup holds '$pids_now' tasks (2 to 5 expected): $(cat "$cg/cgroup.threads" 2>&1 | tr '\n' ' ')"
+		fi
+	else
+		fail "no pids.max in the pod's cgroup: $(cat /sys/fs/cgroup/cgroup.controllers)"
+	fi
 	if c list --no-legend --full 2>"$tmp/list.err" | grep -q "^$u.*running"; then
 		ok "list shows the running pod"
 	else
