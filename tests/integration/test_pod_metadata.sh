@@ -42,8 +42,10 @@ EOF
 cat >>"$out/pod1.sh" <<'EOF'
 echo "$AC_METADATA_URL" >$O/url
 # A client that never finishes its request gets 408 after the 10 s
-# timeout; the other checks run meanwhile.
-(printf "GET $M/pod/uuid HTTP/1.1\r\n"; sleep 11) | nc -w 20 $A $P >$O/slow &
+# timeout; the other checks run meanwhile. The server looks at its
+# deadlines once a second, so the 408 comes 10 to 11 s after accept: the
+# client stays 15 s (with 11, a busy guest let it leave first: no 408).
+(printf "GET $M/pod/uuid HTTP/1.1\r\n"; sleep 15) | nc -w 20 $A $P >$O/slow &
 slow=$!
 get uuid $M/pod/uuid
 get manifest $M/pod/manifest
