@@ -435,7 +435,7 @@ static void sup_vmm_failure(struct sup *s)
 	} else if (WEXITSTATUS(st) == 127) {
 		sup_fail(s, "vmm crashed: could not start cocoon-vmm");
 	} else if (WEXITSTATUS(st) == 128 + SIGKILL && s->vmm_oom) {
-		/* the VMM's PID 1 passes on how its child ended */
+		/* the same kill, passed on by a wrapper as 128 + 9 */
 		sup_fail_oom(s);
 	} else if (WEXITSTATUS(st) > 128) {
 		sup_fail(s, "vmm killed: signal %d (%s)", WEXITSTATUS(st) - 128,
